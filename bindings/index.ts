@@ -1,0 +1,180 @@
+// Loads the native addon and types the whole native module. The only file that knows where the
+// .node file lives: prebuilds/<platform>-<arch>/rrm-engine.node first, then build/Release.
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export interface NativeModelInfo {
+  architecture: string;
+  name: string;
+  description: string;
+  trainingContextSize: number;
+  embeddingSize: number;
+  layers: number;
+  parameters: number;
+  sizeBytes: number;
+  vocabularySize: number;
+  chatTemplate: string | null;
+  bos: number;
+  eos: number;
+  bosText: string;
+  eosText: string;
+  addBos: boolean;
+}
+
+export interface NativeSpecialToken { id: number; text: string; kind: "control" | "user-defined" | "unknown" }
+
+export interface NativeModel {
+  load(path: string, options: { gpuLayers: number; useMmap: boolean }, onProgress?: (progress: number) => void): Promise<void>;
+  abortLoad(): void;
+  info(): NativeModelInfo;
+  /** llama.cpp's tokenizer as is (`special`: parse special-token text). */
+  tokenize(text: string, special: boolean, addSpecial: boolean): Int32Array;
+  /** Untrusted text: never yields a control or user-defined token. */
+  tokenizePlain(text: string): Int32Array;
+  detokenize(tokens: Int32Array, special: boolean): string;
+  specialTokens(): NativeSpecialToken[];
+  dispose(): void;
+}
+
+export interface NativeEngineOptions {
+  contextSize: number;
+  maxSequences: number;
+  prefixCacheSlots: number;
+  batchSize: number;
+  threads: number;
+  samplingThreads: number;
+  kvMode: "unified" | "split";
+  flashAttention: boolean;
+}
+
+export interface NativeRequest {
+  prompt: Int32Array;
+  n: number;
+  maxTokens: number;
+  temperature: number;
+  topP: number;
+  topK: number;
+  minP: number;
+  seed: number;
+  ignoreEos: boolean;
+  stop: string[];
+  prefixCache: boolean;
+  progress: boolean;
+  forced?: { budget: number; endToken: number; tokens: Int32Array; probe: Int32Array };
+}
+
+export interface NativeRequestStats {
+  promptTokens: number;
+  prefillTokensComputed: number;
+  prefixTokensReused: number;
+  generatedTokens: number;
+  steps: number;
+  timings: { queuedMs: number; prefillMs: number; decodeMs: number; totalMs: number };
+}
+
+export type NativeFinish = "eos" | "length" | "stop" | "forced" | "cancelled" | "error";
+export interface NativeSampleEvent { index: number; tokens: Int32Array; text: string; finishReason: NativeFinish; probe: number[] }
+export interface NativeProgressEvent { generated: number; prefilled: number }
+export interface NativeDoneEvent { stats: NativeRequestStats; cancelled: boolean; error?: string }
+export type NativeEventHandler = {
+  (type: "progress", id: number, e: NativeProgressEvent): void;
+  (type: "sample", id: number, e: NativeSampleEvent): void;
+  (type: "done", id: number, e: NativeDoneEvent): void;
+};
+
+export interface NativeEngineStats {
+  requestsSubmitted: number;
+  requestsDone: number;
+  promptTokensSubmitted: number;
+  promptTokensComputed: number;
+  promptTokensReused: number;
+  generatedTokens: number;
+  steps: number;
+  batchTokens: number;
+  decodeMs: number;
+  sampleMs: number;
+  busyMs: number;
+  liveSequences: number;
+  liveRequests: number;
+  waitingRequests: number;
+  prefixCacheEntries: number;
+  prefixCacheCells: number;
+  reservedCells: number;
+}
+
+export interface NativeEngine {
+  submit(request: NativeRequest): number;
+  cancel(id: number): void;
+  stats(): NativeEngineStats;
+  info(): { contextSize: number; cellsPerSequence: number; maxSequences: number; kvMode: "unified" | "split" };
+  setPrefixCache(on: boolean): void;
+  ref(): void;
+  unref(): void;
+  dispose(): void;
+}
+
+export interface NativeSystemInfo {
+  backends: string[];
+  devices: { name: string; description: string; type: "cpu" | "gpu" | "igpu" | "accelerator"; memoryFree: number; memoryTotal: number }[];
+  gpuOffload: boolean;
+  features: string;
+}
+
+export interface NativeAddon {
+  Model: new () => NativeModel;
+  Engine: new (model: NativeModel, options: NativeEngineOptions, onEvent: NativeEventHandler) => NativeEngine;
+  systemInfo(): NativeSystemInfo;
+  setLogEcho(on: boolean): void;
+}
+
+/** The package root: the nearest folder above this file whose package.json is rrm-engine's. */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, "package.json");
+    if (existsSync(pkg) && JSON.parse(readFileSync(pkg, "utf8")).name === "rrm-engine") return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error("rrm-engine: cannot find the package root above " + fileURLToPath(import.meta.url));
+    dir = up;
+  }
+}
+
+export function addonCandidates(root = packageRoot()): string[] {
+  return [
+    join(root, "prebuilds", `${process.platform}-${process.arch}`, "rrm-engine.node"),
+    join(root, "build", "Release", "rrm-engine.node"),
+  ];
+}
+
+let cached: NativeAddon | undefined;
+
+export function loadAddon(): NativeAddon {
+  if (cached) return cached;
+  const require = createRequire(import.meta.url);
+  const candidates = addonCandidates();
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) {
+    throw new Error(
+      `rrm-engine: no native addon found (looked for ${candidates.join(" and ")}).\n` +
+        `  Build it with \`npm run build\` (CPU), \`npm run build -- --cuda\` (NVIDIA) or \`npm run build -- --vulkan\`;\n` +
+        `  a build needs cmake, a C++17 compiler and git.`,
+    );
+  }
+  try {
+    cached = require(found) as NativeAddon;
+  } catch (e) {
+    throw new Error(`rrm-engine: could not load ${found}: ${(e as Error).message}\n  Rebuild it with \`npm run build\` (the addon must match this platform and Node-API 8+).`);
+  }
+  return cached;
+}
+
+/** Reference programs built beside the addon (tests and benchmarks compare with them). */
+export function toolPath(name: "llama-simple" | "llama-batched-bench"): string {
+  const root = packageRoot();
+  for (const p of [join(root, "build", "bin", name), join(root, "build", name), join(root, "build", "Release", name)]) {
+    if (existsSync(p)) return p;
+  }
+  throw new Error(`${name} is not built: run \`npm run build:tools\``);
+}

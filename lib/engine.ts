@@ -1,0 +1,298 @@
+// The Engine: many sampled completions of one prompt, computed once, decoded in one batch with
+// every other request in flight. Requests go to the native scheduler thread; results come back as
+// events and settle the promises here.
+import { loadAddon, type NativeEngine, type NativeEngineStats, type NativeFinish, type NativeRequest, type NativeRequestStats } from "../bindings/index.js";
+import { abortError, RrmEngineError, RrmOptionError } from "./errors.js";
+import type { Model } from "./model.js";
+import * as v from "./validate.js";
+
+export type KvMode = "unified" | "split" | "auto";
+
+export interface EngineOptions {
+  /** KV cells: in unified mode shared by all sequences; in split mode given to each. Default 8192. */
+  contextSize?: number;
+  /** Samples decoding at once (more are queued). Default 16. */
+  maxSequences?: number;
+  /** CPU threads for decoding. Default: all cores. */
+  threads?: number;
+  /** Threads that sample in parallel after each step. Default: same as threads. */
+  samplingThreads?: number;
+  /** See BENCHMARKS.md: "auto" picks unified on CPU, and split on GPU from 32 sequences up. */
+  kvMode?: KvMode;
+  /** Tokens per decode step (prompt chunk + one per live sample). Default 512. */
+  batchSize?: number;
+  /** Sequence ids kept for prompts in the cross-request prefix cache. Default 16. */
+  prefixCacheSlots?: number;
+  flashAttention?: boolean;
+}
+
+export type FinishReason = NativeFinish;
+
+export interface Completion {
+  text: string;
+  tokens: number[];
+  finishReason: FinishReason;
+  /** With a forced continuation: the probability of each probe token after it. */
+  probe?: number[];
+}
+
+export interface GenerateStats {
+  promptTokens: number;
+  prefillTokensComputed: number;
+  prefixTokensReused: number;
+  generatedTokens: number;
+  steps: number;
+  timings: NativeRequestStats["timings"];
+}
+
+export interface GenerateResult {
+  completions: Completion[];
+  stats: GenerateStats;
+}
+
+/**
+ * When a sample has generated `afterTokens` tokens without `unlessToken`, append `tokens` and
+ * read the probabilities of `probeTokens` instead of sampling on (the judge's thinking budget).
+ */
+export interface ForcedContinuation {
+  afterTokens: number;
+  unlessToken: number;
+  tokens: readonly number[];
+  probeTokens: readonly number[];
+}
+
+export interface GenerateRequest {
+  /** Text (tokenized without special-token parsing) or token ids. */
+  prompt: string | readonly number[] | Int32Array;
+  n?: number;
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  minP?: number;
+  seed?: number;
+  stop?: readonly string[];
+  ignoreEos?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: { generatedTokens: number; prefilledTokens: number; promptTokens: number }) => void;
+  /** Called as each sample finishes; return true to cancel the samples still running. */
+  onSample?: (c: Completion, index: number) => boolean | void;
+  forced?: ForcedContinuation;
+  /** Use and fill the cross-request prefix cache (default true). */
+  prefixCache?: boolean;
+}
+
+export type EngineStats = NativeEngineStats;
+
+interface Pending {
+  completions: (Completion | undefined)[];
+  promptTokens: number;
+  resolve: (r: GenerateResult) => void;
+  reject: (e: Error) => void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+  onProgress?: GenerateRequest["onProgress"];
+  onSample?: GenerateRequest["onSample"];
+  stopped: boolean;
+}
+
+const REQUEST_KEYS = ["prompt", "n", "maxTokens", "temperature", "topP", "topK", "minP", "seed", "stop", "ignoreEos", "signal", "onProgress", "onSample", "forced", "prefixCache"] as const;
+const ENGINE_KEYS = ["contextSize", "maxSequences", "threads", "samplingThreads", "kvMode", "batchSize", "prefixCacheSlots", "flashAttention"] as const;
+
+export class Engine {
+  readonly model: Model;
+  readonly kvMode: "unified" | "split";
+  readonly contextSize: number;
+  readonly maxSequences: number;
+  #native: NativeEngine;
+  #pending = new Map<number, Pending>();
+  #disposed = false;
+
+  /** @internal use createEngine() */
+  constructor(model: Model, options: EngineOptions) {
+    const o = v.obj("options", options, {});
+    v.knownKeys("options", o, ENGINE_KEYS);
+    const maxSequences = v.int("options.maxSequences", o.maxSequences, 1, 240, 16);
+    const requested = v.oneOf("options.kvMode", o.kvMode, ["unified", "split", "auto"] as const, "auto");
+    this.kvMode = requested === "auto" ? autoKvMode(model, maxSequences) : requested;
+    const native = {
+      contextSize: v.int("options.contextSize", o.contextSize, 64, 1 << 22, 8192),
+      maxSequences,
+      threads: v.int("options.threads", o.threads, 0, 1024, 0),
+      samplingThreads: v.int("options.samplingThreads", o.samplingThreads, 0, 1024, 0),
+      kvMode: this.kvMode,
+      batchSize: v.int("options.batchSize", o.batchSize, 16, 65536, 512),
+      prefixCacheSlots: v.int("options.prefixCacheSlots", o.prefixCacheSlots, 1, 256 - maxSequences, Math.min(16, 256 - maxSequences)),
+      flashAttention: v.bool("options.flashAttention", o.flashAttention, true),
+    };
+    this.model = model;
+    const addon = loadAddon();
+    try {
+      this.#native = new addon.Engine(model.native, native, (type, id, e) => this.#onEvent(type, id, e as never));
+    } catch (e) {
+      throw new RrmEngineError((e as Error).message);
+    }
+    const info = this.#native.info();
+    this.contextSize = info.contextSize;
+    this.maxSequences = info.maxSequences;
+    model.trackEngine(this, true);
+  }
+
+  get disposed() { return this.#disposed; }
+
+  /** Draws `n` completions of one prompt; the prompt is computed once and shared by all. */
+  generate(request: GenerateRequest): Promise<GenerateResult> {
+    try {
+      return this.#submit(request);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  #submit(request: GenerateRequest): Promise<GenerateResult> {
+    if (this.#disposed) throw new RrmEngineError("The engine has been disposed");
+    const r = v.obj("request", request);
+    v.knownKeys("request", r, REQUEST_KEYS);
+    const prompt = this.#promptTokens(r.prompt);
+    const n = v.int("request.n", r.n, 1, this.maxSequences, 1);
+    const maxTokens = v.int("request.maxTokens", r.maxTokens, 1, this.contextSize, 256);
+    const signal = v.signal("request.signal", r.signal);
+    let stop: string[] = [];
+    if (r.stop !== undefined) {
+      if (!Array.isArray(r.stop) || r.stop.some((s) => typeof s !== "string" || s.length === 0)) v.fail("an array of non-empty strings", "request.stop", r.stop);
+      stop = [...(r.stop as string[])];
+    }
+    const spec: NativeRequest = {
+      prompt,
+      n,
+      maxTokens,
+      temperature: v.num("request.temperature", r.temperature, 0, 100, 0.8),
+      topP: v.num("request.topP", r.topP, 0, 1, 1),
+      topK: v.int("request.topK", r.topK, 0, 1 << 20, 0),
+      minP: v.num("request.minP", r.minP, 0, 1, 0),
+      seed: v.int("request.seed", r.seed, 0, 0xffffffff, Math.floor(Math.random() * 0xffffffff)),
+      ignoreEos: v.bool("request.ignoreEos", r.ignoreEos, false),
+      stop,
+      prefixCache: v.bool("request.prefixCache", r.prefixCache, true),
+      progress: r.onProgress !== undefined,
+    };
+    if (r.forced !== undefined) spec.forced = this.#forced(r.forced);
+    const onProgress = v.fn<NonNullable<GenerateRequest["onProgress"]>>("request.onProgress", r.onProgress);
+    const onSample = v.fn<NonNullable<GenerateRequest["onSample"]>>("request.onSample", r.onSample);
+    if (signal?.aborted) throw abortError(signal);
+
+    let id: number;
+    try {
+      id = this.#native.submit(spec);
+    } catch (e) {
+      throw e instanceof RangeError ? new RrmOptionError(e.message) : new RrmEngineError((e as Error).message);
+    }
+    return new Promise<GenerateResult>((resolve, reject) => {
+      const p: Pending = { completions: new Array(n), promptTokens: prompt.length, resolve, reject, signal, onProgress, onSample, stopped: false };
+      if (signal) {
+        p.onAbort = () => this.#native.cancel(id);
+        signal.addEventListener("abort", p.onAbort, { once: true });
+      }
+      if (this.#pending.size === 0) this.#native.ref(); // keep the process alive while work runs
+      this.#pending.set(id, p);
+    });
+  }
+
+  #promptTokens(prompt: unknown): Int32Array {
+    if (typeof prompt === "string") {
+      if (prompt.length === 0) v.fail("a non-empty prompt", "request.prompt", prompt);
+      return Int32Array.from(this.model.tokenize(prompt));
+    }
+    if (!(prompt instanceof Int32Array) && !Array.isArray(prompt)) v.fail("a string or an array of token ids", "request.prompt", prompt);
+    const arr = prompt as ArrayLike<number>;
+    if (arr.length === 0) v.fail("a non-empty prompt", "request.prompt", prompt);
+    const nv = this.model.info.vocabularySize;
+    for (let i = 0; i < arr.length; i++) {
+      if (!Number.isInteger(arr[i]) || arr[i] < 0 || arr[i] >= nv) v.fail(`token ids in 0..${nv - 1}`, `request.prompt[${i}]`, arr[i]);
+    }
+    if (arr.length >= this.contextSize) {
+      throw new RrmOptionError(`The prompt has ${arr.length} tokens but the engine's context holds ${this.contextSize} (options.contextSize)`);
+    }
+    return Int32Array.from(arr);
+  }
+
+  #forced(f: unknown): NonNullable<NativeRequest["forced"]> {
+    const o = v.obj("request.forced", f);
+    v.knownKeys("request.forced", o, ["afterTokens", "unlessToken", "tokens", "probeTokens"]);
+    const nv = this.model.info.vocabularySize;
+    const ids = (name: string, x: unknown, min: number) => {
+      if (!Array.isArray(x) || x.length < min || x.some((t) => !Number.isInteger(t) || t < 0 || t >= nv)) v.fail(`an array of at least ${min} token ids`, name, x);
+      return Int32Array.from(x as number[]);
+    };
+    return {
+      budget: v.int("request.forced.afterTokens", o.afterTokens, 1, this.contextSize),
+      endToken: v.int("request.forced.unlessToken", o.unlessToken, -1, nv - 1),
+      tokens: ids("request.forced.tokens", o.tokens, 0),
+      probe: ids("request.forced.probeTokens", o.probeTokens, 1),
+    };
+  }
+
+  #onEvent(type: "progress" | "sample" | "done", id: number, e: any) {
+    const p = this.#pending.get(id);
+    if (!p) return;
+    try {
+      if (type === "progress") {
+        p.onProgress?.({ generatedTokens: e.generated, prefilledTokens: e.prefilled, promptTokens: p.promptTokens });
+      } else if (type === "sample") {
+        const c: Completion = { text: e.text, tokens: Array.from(e.tokens as Int32Array), finishReason: e.finishReason };
+        if (e.finishReason === "forced") c.probe = e.probe;
+        p.completions[e.index] = c;
+        if (!p.stopped && c.finishReason !== "cancelled" && p.onSample?.(c, e.index) === true) {
+          p.stopped = true;
+          this.#native.cancel(id);
+        }
+      } else {
+        this.#pending.delete(id);
+        if (this.#pending.size === 0 && !this.#disposed) this.#native.unref();
+        if (p.signal && p.onAbort) p.signal.removeEventListener("abort", p.onAbort);
+        if (e.error) p.reject(new RrmEngineError(e.error));
+        else if (e.cancelled && !p.stopped) p.reject(abortError(p.signal));
+        else {
+          const stats: GenerateStats = e.stats;
+          p.resolve({ completions: p.completions.map((c) => c ?? { text: "", tokens: [], finishReason: "cancelled" }), stats });
+        }
+      }
+    } catch (err) {
+      // A throwing user callback must not take down the event delivery of other requests.
+      this.#pending.delete(id);
+      this.#native.cancel(id);
+      p.reject(err as Error);
+    }
+  }
+
+  stats(): EngineStats {
+    if (this.#disposed) throw new RrmEngineError("The engine has been disposed");
+    return this.#native.stats();
+  }
+
+  /** Turns the cross-request prefix cache on or off (on by default). */
+  setPrefixCache(on: boolean) {
+    this.#native.setPrefixCache(v.bool("on", on, true));
+  }
+
+  /** Rejects work in flight, frees the context and its KV cache. Idempotent. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#native.dispose(); // in-flight requests are reported as failed ("disposed")
+    this.model.trackEngine(this, false);
+  }
+}
+
+function autoKvMode(model: Model, maxSequences: number): "unified" | "split" {
+  // Measured rule (BENCHMARKS.md, PERF.md): on CPU unified wins (the shared prompt is free and the
+  // CPU kernel skips masked cells); on a GPU split decodes faster once many sequences run.
+  const onGpu = loadAddon().systemInfo().devices.some((d) => d.type === "gpu" || d.type === "igpu");
+  return onGpu && maxSequences >= 32 ? "split" : "unified";
+}
+
+export function createEngine(model: Model, options: EngineOptions = {}): Engine {
+  if (!model || typeof (model as Model).tokenize !== "function") v.fail("a Model from loadModel()", "model", model);
+  if (model.disposed) throw new RrmEngineError("The model has been disposed");
+  return new Engine(model, options);
+}

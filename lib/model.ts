@@ -1,0 +1,133 @@
+// Loading a GGUF model: validated in TypeScript first, then loaded by llama.cpp on a worker
+// thread with progress and cancellation.
+import { statSync } from "node:fs";
+import { loadAddon, type NativeModel, type NativeModelInfo, type NativeSpecialToken } from "../bindings/index.js";
+import { abortError, RrmEngineError } from "./errors.js";
+import { validateModelFile } from "./gguf/validate-model.js";
+import * as v from "./validate.js";
+
+export interface LoadModelOptions {
+  /** Layers offloaded to the GPU: a number, or "auto" (all, where a GPU backend is built in). */
+  gpuLayers?: number | "auto";
+  /** Memory-map the file (default true). */
+  useMmap?: boolean;
+  signal?: AbortSignal;
+  /** Called with 0..1 while loading. */
+  onProgress?: (progress: number) => void;
+}
+
+export type ModelInfo = NativeModelInfo & { path: string };
+export type SpecialToken = NativeSpecialToken;
+
+export interface TokenizeOptions {
+  /** Parse special-token text (e.g. "<|im_end|>") into control tokens. Off by default: text stays text. */
+  special?: boolean;
+  /** Add the model's BOS where its vocabulary asks for one. */
+  addSpecial?: boolean;
+}
+
+export class Model {
+  readonly info: ModelInfo;
+  #native: NativeModel;
+  #disposed = false;
+  #engines = new Set<{ dispose(): void }>();
+
+  /** @internal use loadModel() */
+  constructor(native: NativeModel, path: string) {
+    this.#native = native;
+    this.info = { ...native.info(), path };
+  }
+
+  /** @internal */
+  get native(): NativeModel {
+    if (this.#disposed) throw new RrmEngineError("The model has been disposed");
+    return this.#native;
+  }
+
+  get disposed() { return this.#disposed; }
+
+  tokenize(text: string, options: TokenizeOptions = {}): number[] {
+    v.str("text", text);
+    const o = v.obj("options", options);
+    v.knownKeys("options", o, ["special", "addSpecial"]);
+    const special = v.bool("options.special", o.special, false);
+    const addSpecial = v.bool("options.addSpecial", o.addSpecial, false);
+    // Without `special`, user text can never become a control or user-defined token (even
+    // DeepSeek's `</think>`, which llama.cpp itself would match).
+    const toks = special ? this.native.tokenize(text, true, addSpecial) : this.native.tokenizePlain(text);
+    const out = Array.from(toks);
+    if (!special && addSpecial && this.info.addBos && this.info.bos >= 0) out.unshift(this.info.bos);
+    return out;
+  }
+
+  detokenize(tokens: readonly number[] | Int32Array, options: { special?: boolean } = {}): string {
+    const special = v.bool("options.special", options.special, true);
+    if (!(tokens instanceof Int32Array) && !Array.isArray(tokens)) v.fail("an array of token ids", "tokens", tokens);
+    const arr = Int32Array.from(tokens as ArrayLike<number>);
+    for (let i = 0; i < arr.length; i++) {
+      if (arr[i] < 0 || arr[i] >= this.info.vocabularySize || arr[i] !== (tokens as ArrayLike<number>)[i]) {
+        v.fail(`token ids in 0..${this.info.vocabularySize - 1}`, `tokens[${i}]`, (tokens as ArrayLike<number>)[i]);
+      }
+    }
+    return this.native.detokenize(arr, special);
+  }
+
+  specialTokens(): SpecialToken[] {
+    return this.native.specialTokens();
+  }
+
+  /** @internal */
+  trackEngine(e: { dispose(): void }, open: boolean) {
+    if (open) this.#engines.add(e);
+    else this.#engines.delete(e);
+  }
+
+  /** Frees the weights. Engines on this model are disposed first. Idempotent. */
+  dispose(): void {
+    if (this.#disposed) return;
+    for (const e of [...this.#engines]) e.dispose();
+    this.#disposed = true;
+    this.#native.dispose();
+  }
+}
+
+export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<Model> {
+  v.str("path", path, { nonEmpty: true });
+  const o = v.obj("options", options);
+  v.knownKeys("options", o, ["gpuLayers", "useMmap", "signal", "onProgress"]);
+  const gpuLayers = o.gpuLayers === "auto" || o.gpuLayers === undefined ? -1 : v.int("options.gpuLayers", o.gpuLayers, 0, 100000);
+  const useMmap = v.bool("options.useMmap", o.useMmap, true);
+  const signal = v.signal("options.signal", o.signal);
+  const onProgress = v.fn<(p: number) => void>("options.onProgress", o.onProgress);
+  if (signal?.aborted) throw abortError(signal);
+
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    throw new RrmEngineError(`Model file not found: ${path}`);
+  }
+  if (!st.isFile()) throw new RrmEngineError(`Model path is not a file: ${path}`);
+  validateModelFile(path); // throws GgufError naming the problem and the byte offset
+
+  const addon = loadAddon();
+  const native = new addon.Model();
+  const onAbort = () => native.abortLoad();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    await native.load(path, { gpuLayers, useMmap }, onProgress ? (p) => { try { onProgress(p); } catch {} } : undefined);
+  } catch (e) {
+    native.dispose();
+    const msg = (e as Error).message ?? String(e);
+    if (signal?.aborted || msg.startsWith("AbortError")) throw abortError(signal);
+    throw new RrmEngineError(msg);
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
+  if (signal?.aborted) {
+    native.dispose();
+    throw abortError(signal);
+  }
+  onProgress?.(1);
+  return new Model(native, path);
+}

@@ -1,0 +1,20 @@
+// Qwen2 shapes worth having (DESIGN.md): tiny for unit tests, Qwen2.5-0.5B for CPU benchmarks,
+// Qwen2-7B for GPU benchmarks.
+export interface ModelShape {
+  embedding: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  feedForward: number;
+  tiedEmbeddings: boolean;
+}
+
+export const SHAPES = {
+  tiny: { embedding: 256, layers: 4, heads: 4, kvHeads: 2, feedForward: 512, tiedEmbeddings: true },
+  "0.5b": { embedding: 896, layers: 24, heads: 14, kvHeads: 2, feedForward: 4864, tiedEmbeddings: true },
+  "7b": { embedding: 3584, layers: 28, heads: 28, kvHeads: 4, feedForward: 18944, tiedEmbeddings: false },
+} satisfies Record<string, ModelShape>;
+
+export type ShapeName = keyof typeof SHAPES;
+export const WEIGHT_TYPES = ["f16", "q8_0", "q4_k"] as const;
+export type WeightType = (typeof WEIGHT_TYPES)[number];

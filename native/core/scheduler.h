@@ -1,0 +1,108 @@
+#pragma once
+// The decode loop. One thread owns the llama_context: every step it gathers one token for every
+// live sample of every request plus a chunk of waiting prompts, runs one llama_decode, samples the
+// outputs in parallel and reports through `on_event`. Callers only submit, cancel and read stats.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+#include "llama.h"
+#include "prefix_cache.h"
+#include "request.h"
+#include "sampling.h"
+#include "tokenizer.h"
+
+namespace rrm {
+
+struct SchedulerConfig {
+  int32_t context_size = 4096;   // unified: cells in all; split: cells per sequence
+  int32_t max_sequences = 8;     // samples decoding at once
+  int32_t cache_slots = 16;      // sequence ids kept for prompts (the prefix cache)
+  int32_t batch_size = 512;      // tokens per llama_decode (prompt chunk + one per live sample)
+  int32_t threads = 0;           // 0: hardware concurrency
+  int32_t sampling_threads = 0;  // 0: same as threads
+  KvMode kv_mode = KvMode::Unified;
+  bool flash_attn = true;
+  int32_t defer_prefix_min = 32; // wait for a prompt being prefilled that shares this many more tokens
+};
+
+class Scheduler {
+ public:
+  using EventSink = std::function<void(Event &&)>;
+  Scheduler(llama_model * model, const Tokenizer * tokenizer, const SchedulerConfig & config, EventSink sink);
+  ~Scheduler();
+
+  // Throws std::invalid_argument when the request can never fit this engine.
+  uint64_t submit(RequestSpec spec);
+  // The request's remaining samples end as Cancelled at the next step; RequestDone follows.
+  void cancel(uint64_t id);
+  // Cancels everything, reports it, and joins the thread. Idempotent.
+  void shutdown();
+  EngineStats stats();
+  int32_t n_ctx() const { return n_ctx_; }
+  int32_t cells_per_sequence() const { return kv_mode_ == KvMode::Unified ? n_ctx_ : n_ctx_seq_; }
+  int32_t max_sequences() const { return config_.max_sequences; }
+  void set_prefix_cache_enabled(bool on) { prefix_cache_enabled_ = on; }
+
+ private:
+  struct Sample;
+  struct Request;
+  using Clock = std::chrono::steady_clock;
+
+  void loop();
+  void admit();
+  bool try_admit(Request & r);
+  bool make_room(int32_t cells_needed, int32_t seqs_needed);
+  void step();
+  void finish_sample(Request & r, Sample & s, Finish f);
+  void finish_request(Request & r, const std::string & error, bool cancelled);
+  void fail_requests(const std::vector<Request *> & failed, const std::string & error);
+  void process_cancellations();
+  void release_entry(CacheEntry * e);
+  int32_t seqs_free() const { return (int32_t) free_seqs_.size(); }
+  llama_seq_id take_seq(llama_seq_id prefer = -1);
+  void give_seq(llama_seq_id id);
+  void emit(Event && e);
+
+  llama_model * model_;
+  const Tokenizer * tok_;
+  SchedulerConfig config_;
+  EventSink sink_;
+  KvMode kv_mode_;
+  llama_context * ctx_ = nullptr;
+  llama_memory_t mem_ = nullptr;
+  llama_batch batch_{};
+  int32_t n_ctx_ = 0, n_ctx_seq_ = 0, n_seq_max_ = 0, n_batch_ = 0, n_vocab_ = 0;
+  std::unique_ptr<ParallelFor> pool_;
+  std::vector<std::vector<llama_token_data>> scratch_;
+
+  // Shared with callers, under mutex_.
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::unique_ptr<Request>> incoming_;
+  std::set<uint64_t> cancel_ids_;
+  bool stopping_ = false;
+  uint64_t next_id_ = 1;
+  EngineStats shared_stats_;
+
+  // Owned by the scheduler thread.
+  std::deque<std::unique_ptr<Request>> waiting_;
+  std::vector<std::unique_ptr<Request>> live_;
+  std::set<llama_seq_id> free_seqs_;
+  PrefixCache cache_;
+  int32_t reserved_cells_ = 0;  // worst-case generated cells of live requests (unified KV)
+  uint64_t tick_ = 0;
+  EngineStats stats_;
+  std::atomic<bool> prefix_cache_enabled_{true};
+  std::thread thread_;
+  bool joined_ = false;
+};
+
+}  // namespace rrm
