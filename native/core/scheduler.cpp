@@ -75,7 +75,7 @@ Scheduler::Scheduler(llama_model * model, const Tokenizer * tokenizer, const Sch
   cp.n_ubatch = n_batch_;
   // At most one logits row per sample per step, plus one per prompt finishing its prefill; the
   // default (n_batch rows x n_vocab floats) would cost ~300 MB for a 152k vocabulary.
-  cp.n_outputs_max = config_.max_sequences + 8;
+  cp.n_outputs_max = n_seq_max_ + 8;  // llama.cpp reserves at least n_seq_max rows
   cp.n_threads = threads;
   cp.n_threads_batch = threads;
   cp.flash_attn_type = config_.flash_attn ? LLAMA_FLASH_ATTN_TYPE_AUTO : LLAMA_FLASH_ATTN_TYPE_DISABLED;
