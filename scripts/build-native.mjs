@@ -42,9 +42,12 @@ for (const extra of (process.env.RRM_CMAKE_ARGS ?? "").split(/\s+/).filter(Boole
 const require = createRequire(import.meta.url);
 const cmakeJs = join(dirname(require.resolve("cmake-js/package.json")), "bin", "cmake-js");
 const jobs = process.env.RRM_JOBS ?? String(availableParallelism());
-const cli = [cmakeJs, "compile", "--directory", root, "--parallel", jobs, ...defs.map((d) => `--CD${d}`)];
+const common = ["--directory", root, "--parallel", jobs, ...defs.map((d) => `--CD${d}`)];
 console.log(`[rrm-engine] building the native addon (${gpu}${tools ? ", tools" : ""}) with ${jobs} jobs; a CPU build of llama.cpp takes several minutes on 2 cores`);
-execFileSync(process.execPath, cli, { stdio: "inherit", cwd: root });
+// Configure every time (cheap) so changed options reach an existing build folder; the build
+// itself is incremental.
+execFileSync(process.execPath, [cmakeJs, "configure", ...common], { stdio: "inherit", cwd: root });
+execFileSync(process.execPath, [cmakeJs, "build", ...common], { stdio: "inherit", cwd: root });
 
 // The reference programs come along when asked for (tests compare with llama-simple).
 const targets = ["llama-simple", ...(tools ? ["llama-batched-bench"] : [])];

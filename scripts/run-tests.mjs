@@ -1,0 +1,50 @@
+// Runs every test file in its own process (a native crash fails one file, not the run) and ends
+// with the line CI reads: "N passed, N failed".
+//   node scripts/run-tests.mjs           all tiers: unit, native, reliability
+//   node scripts/run-tests.mjs --fast    unit tests only (no addon, no model files)
+//   node scripts/run-tests.mjs FILTER    only files whose path contains FILTER
+import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const args = process.argv.slice(2);
+const fast = args.includes("--fast");
+const filters = args.filter((a) => !a.startsWith("--"));
+const tiers = fast ? ["unit"] : ["unit", "native", "reliability"];
+
+let passed = 0, failed = 0;
+const failures = [];
+for (const tier of tiers) {
+  const dir = join(root, "test", tier);
+  let files = [];
+  try { files = readdirSync(dir).filter((f) => f.endsWith(".test.ts")).sort(); } catch {}
+  for (const f of files) {
+    const file = join(dir, f);
+    const name = relative(root, file);
+    if (filters.length && !filters.some((x) => name.includes(x))) continue;
+    const t0 = Date.now();
+    const r = spawnSync(process.execPath, ["--import", "tsx", file], { cwd: root, encoding: "utf8", env: { ...process.env, FORCE_COLOR: "0" }, maxBuffer: 64 << 20 });
+    const out = (r.stdout ?? "") + (r.stderr ?? "");
+    const p = Number(/Passed:\s+(\d+)/.exec(out)?.[1] ?? 0);
+    const total = Number(/Total:\s+(\d+)/.exec(out)?.[1] ?? 0);
+    let fl = total - p - Number(/Skipped:\s+(\d+)/.exec(out)?.[1] ?? 0);
+    // A file that crashed, or exited non-zero without uvu's summary, counts as one failure.
+    if (r.status !== 0 && fl === 0) fl = 1;
+    passed += p;
+    failed += fl;
+    const secs = ((Date.now() - t0) / 1000).toFixed(1);
+    console.log(`${fl ? "FAIL" : "ok  "} ${name}  (${p} passed, ${fl} failed, ${secs}s)`);
+    if (fl) {
+      failures.push(name);
+      console.log(out.split("\n").map((l) => "    " + l).join("\n"));
+    } else if (process.env.RRM_TEST_VERBOSE) {
+      console.log(out);
+    }
+    if (r.signal) console.log(`    (killed by ${r.signal})`);
+  }
+}
+if (failures.length) console.log(`\nFailed files:\n  ${failures.join("\n  ")}`);
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
