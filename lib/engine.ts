@@ -77,6 +77,8 @@ export interface GenerateRequest {
   onProgress?: (p: { generatedTokens: number; prefilledTokens: number; promptTokens: number }) => void;
   /** Called as each sample finishes; return true to cancel the samples still running. */
   onSample?: (c: Completion, index: number) => boolean | void;
+  /** Aborting this stops the samples still running and resolves with what finished (early stop). */
+  stopSignal?: AbortSignal;
   forced?: ForcedContinuation;
   /** Use and fill the cross-request prefix cache (default true). */
   prefixCache?: boolean;
@@ -91,12 +93,14 @@ interface Pending {
   reject: (e: Error) => void;
   signal?: AbortSignal;
   onAbort?: () => void;
+  stopSignal?: AbortSignal;
+  onStop?: () => void;
   onProgress?: GenerateRequest["onProgress"];
   onSample?: GenerateRequest["onSample"];
   stopped: boolean;
 }
 
-const REQUEST_KEYS = ["prompt", "n", "maxTokens", "temperature", "topP", "topK", "minP", "seed", "stop", "ignoreEos", "signal", "onProgress", "onSample", "forced", "prefixCache"] as const;
+const REQUEST_KEYS = ["prompt", "n", "maxTokens", "temperature", "topP", "topK", "minP", "seed", "stop", "ignoreEos", "signal", "onProgress", "onSample", "stopSignal", "forced", "prefixCache"] as const;
 const ENGINE_KEYS = ["contextSize", "maxSequences", "threads", "samplingThreads", "kvMode", "batchSize", "prefixCacheSlots", "flashAttention"] as const;
 
 export class Engine {
@@ -157,6 +161,7 @@ export class Engine {
     const n = v.int("request.n", r.n, 1, this.maxSequences, 1);
     const maxTokens = v.int("request.maxTokens", r.maxTokens, 1, this.contextSize, 256);
     const signal = v.signal("request.signal", r.signal);
+    const stopSignal = v.signal("request.stopSignal", r.stopSignal);
     let stop: string[] = [];
     if (r.stop !== undefined) {
       if (!Array.isArray(r.stop) || r.stop.some((s) => typeof s !== "string" || s.length === 0)) v.fail("an array of non-empty strings", "request.stop", r.stop);
@@ -192,6 +197,15 @@ export class Engine {
       if (signal) {
         p.onAbort = () => this.#native.cancel(id);
         signal.addEventListener("abort", p.onAbort, { once: true });
+      }
+      if (stopSignal) {
+        p.stopSignal = stopSignal;
+        p.onStop = () => {
+          p.stopped = true;
+          this.#native.cancel(id);
+        };
+        if (stopSignal.aborted) p.onStop();
+        else stopSignal.addEventListener("abort", p.onStop, { once: true });
       }
       if (this.#pending.size === 0) this.#native.ref(); // keep the process alive while work runs
       this.#pending.set(id, p);
@@ -242,7 +256,7 @@ export class Engine {
         const c: Completion = { text: e.text, tokens: Array.from(e.tokens as Int32Array), finishReason: e.finishReason };
         if (e.finishReason === "forced") c.probe = e.probe;
         p.completions[e.index] = c;
-        if (!p.stopped && c.finishReason !== "cancelled" && p.onSample?.(c, e.index) === true) {
+        if (c.finishReason !== "cancelled" && p.onSample?.(c, e.index) === true && !p.stopped) {
           p.stopped = true;
           this.#native.cancel(id);
         }
@@ -250,6 +264,7 @@ export class Engine {
         this.#pending.delete(id);
         if (this.#pending.size === 0 && !this.#disposed) this.#native.unref();
         if (p.signal && p.onAbort) p.signal.removeEventListener("abort", p.onAbort);
+        if (p.stopSignal && p.onStop) p.stopSignal.removeEventListener("abort", p.onStop);
         if (e.error) p.reject(new RrmEngineError(e.error));
         else if (e.cancelled && !p.stopped) p.reject(abortError(p.signal));
         else {

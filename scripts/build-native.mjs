@@ -52,7 +52,6 @@ execFileSync(process.execPath, [cmakeJs, "build", ...common], { stdio: "inherit"
 // The reference programs come along when asked for (tests compare with llama-simple).
 const targets = ["llama-simple", ...(tools ? ["llama-batched-bench"] : [])];
 execFileSync("cmake", ["--build", join(root, "build"), "--config", "Release", "--parallel", jobs, "--target", ...targets], { stdio: "inherit" });
-mkdirSync(join(root, "build", "bin"), { recursive: true });
 console.log(`[rrm-engine] built ${built}`);
 
 if (args.has("--prebuild")) {

@@ -143,7 +143,7 @@ export function readGgufHeader(path: string): GgufHeader {
       if (al.type !== ValueType.UINT32 || typeof al.value !== "number" || al.value === 0 || (al.value & (al.value - 1)) !== 0) {
         c.fail(`general.alignment must be a power-of-two uint32, got ${String(al.value)}`);
       }
-      alignment = al.value;
+      alignment = al.value as number;
     }
 
     const tensors: GgufTensorInfo[] = [];
@@ -171,7 +171,7 @@ export function readGgufHeader(path: string): GgufHeader {
       if (offset % BigInt(alignment) !== 0n) c.fail(`tensor '${name}' offset ${offset} is not aligned to ${alignment}`);
       const size = tensorBytes(type, dims);
       if (typeof size === "string") c.fail(`tensor '${name}' (${typeName(type)}): ${size}`);
-      tensors.push({ name, dims, type, offset, size });
+      tensors.push({ name, dims, type, offset, size: size as bigint });
     }
 
     const dataOffset = Math.ceil(c.pos / alignment) * alignment;

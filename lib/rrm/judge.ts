@@ -1,0 +1,224 @@
+// The RRM judge: pairwise verdicts from several sampled judgments, combined by majority vote.
+// Votes shown in one order are one engine request (the prompt is computed once for all of them).
+import type { Completion, Engine } from "../engine.js";
+import { abortError, RrmOptionError } from "../errors.js";
+import { randomSeed, SeededRandom } from "../random.js";
+import * as v from "../validate.js";
+import { rankCandidates, type RankOptions, type RankResult } from "../tournament/rank.js";
+import { RrmPrompter } from "./prompt.js";
+import { parseVerdict, type InvalidReason } from "./verdict.js";
+import { decidedSide, majority, type Outcome, type Side, type TieBreak, type VoteCount } from "./votes.js";
+
+export type SwapPolicy = "random" | "alternate" | "none";
+
+export interface CompareInput { query: string; a: string; b: string }
+
+export interface CompareOptions {
+  /** Sampled judgments (default 1; the paper's voting@N uses up to 16). */
+  votes?: number;
+  temperature?: number;
+  topP?: number;
+  /** Reasoning plus answer, per judgment (default 8192, RRM.md §3). */
+  maxTokens?: number;
+  /** Tokens of reasoning before the verdict is forced (see README: thinking budget). */
+  thinkingBudget?: number;
+  /** "random": one seeded coin flip per comparison (the paper); "alternate": half the votes each order. */
+  swap?: SwapPolicy;
+  /** Stop the remaining votes once one side has a majority of all votes (default true). */
+  earlyStop?: boolean;
+  /** What a tie or an all-invalid result becomes (default "none": no winner). */
+  tieBreak?: TieBreak;
+  /** Trim whitespace inside \boxed{} before matching (default false, the authors' first rule). */
+  trimVerdict?: boolean;
+  seed?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: CompareProgress) => void;
+}
+
+export interface CompareProgress { votesDone: number; votesTotal: number; generatedTokens: number }
+
+export interface JudgeSample {
+  text: string;
+  /** The side this vote chose, after undoing the position swap; null for an invalid vote. */
+  verdict: Side | null;
+  invalidReason?: InvalidReason | "cancelled";
+  /** True when "b" was shown as Assistant 1. */
+  swapped: boolean;
+  tokens: number;
+  finishReason: Completion["finishReason"];
+  /** Forced verdicts: the probability that "a" is better, from the next-token probabilities. */
+  probabilityA?: number;
+}
+
+export interface CompareResult extends Outcome {
+  votes: VoteCount;
+  samples: JudgeSample[];
+  /** Mean probability that "a" is better over forced-verdict samples, where any. */
+  probabilityA?: number;
+  earlyStopped: boolean;
+  stats: { promptTokens: number; prefillTokensComputed: number; generatedTokens: number; ms: number };
+}
+
+const COMPARE_KEYS = ["votes", "temperature", "topP", "maxTokens", "thinkingBudget", "swap", "earlyStop", "tieBreak", "trimVerdict", "seed", "signal", "onProgress"] as const;
+
+export interface JudgeOptions {
+  /** Override the model's chat template (Jinja source). */
+  chatTemplate?: string;
+  /** Defaults for every compare() call. */
+  defaults?: CompareOptions;
+}
+
+/** The text a forced verdict appends after the budget: it closes the reasoning and opens the box. */
+export const FORCED_VERDICT_TEXT = "\n</think>\n\n\\boxed{Assistant ";
+
+export class Judge {
+  readonly engine: Engine;
+  readonly prompter: RrmPrompter;
+  readonly defaults: CompareOptions;
+  readonly #forced: { tokens: number[]; probe: [number, number]; thinkEnd: number };
+
+  constructor(engine: Engine, options: JudgeOptions = {}) {
+    this.engine = engine;
+    this.prompter = new RrmPrompter(engine.model, options.chatTemplate);
+    this.defaults = options.defaults ?? {};
+    this.#forced = forcedVerdictTokens(engine);
+  }
+
+  async compare(input: CompareInput, options: CompareOptions = {}): Promise<CompareResult> {
+    const t0 = Date.now();
+    const i = v.obj("input", input);
+    const query = v.str("input.query", i.query);
+    const a = v.str("input.a", i.a);
+    const b = v.str("input.b", i.b);
+    const o = { ...this.defaults, ...v.obj("options", options) };
+    v.knownKeys("options", o, COMPARE_KEYS);
+    const votes = v.int("options.votes", o.votes, 1, this.engine.maxSequences * 2, 1);
+    const maxTokens = v.int("options.maxTokens", o.maxTokens, 1, 1 << 20, 8192);
+    const budget = o.thinkingBudget === undefined ? undefined : v.int("options.thinkingBudget", o.thinkingBudget, 1, maxTokens - 1);
+    const swap = v.oneOf("options.swap", o.swap, ["random", "alternate", "none"] as const, "random");
+    const earlyStop = v.bool("options.earlyStop", o.earlyStop, true);
+    const tieBreak = v.oneOf("options.tieBreak", o.tieBreak, ["none", "a", "b", "probability", "coin"] as const, "none");
+    const trim = v.bool("options.trimVerdict", o.trimVerdict, false);
+    const seed = v.int("options.seed", o.seed, 0, 0xffffffff, randomSeed());
+    const signal = v.signal("options.signal", o.signal);
+    const onProgress = v.fn<(p: CompareProgress) => void>("options.onProgress", o.onProgress);
+    const temperature = v.num("options.temperature", o.temperature, 0, 100, 0.6);
+    const topP = v.num("options.topP", o.topP, 0, 1, 1);
+    if (swap !== "alternate" && votes > this.engine.maxSequences) {
+      throw new RrmOptionError(`options.votes ${votes} is more than the engine's maxSequences ${this.engine.maxSequences}`);
+    }
+    if (signal?.aborted) throw abortError(signal);
+
+    const rng = new SeededRandom(seed);
+    // Which orders to show, and how many votes each: [swapped, n].
+    const orders: [boolean, number][] =
+      swap === "none" ? [[false, votes]]
+      : swap === "random" ? [[rng.coin(), votes]]
+      : [[false, Math.ceil(votes / 2)], [true, Math.floor(votes / 2)]].filter(([, n]) => (n as number) > 0) as [boolean, number][];
+
+    const count: VoteCount = { a: 0, b: 0, invalid: 0, cancelled: 0 };
+    const samples: JudgeSample[] = [];
+    const stop = new AbortController();
+    let generated = 0;
+    let earlyStopped = false;
+    const progress = () => onProgress?.({ votesDone: count.a + count.b + count.invalid, votesTotal: votes, generatedTokens: generated });
+
+    const runs = orders.map(async ([swapped, n], k) => {
+      const prompt = this.prompter.tokens(swapped ? { query, first: b, second: a } : { query, first: a, second: b });
+      let runTokens = 0;
+      const res = await this.engine.generate({
+        prompt, n, maxTokens, temperature, topP,
+        seed: (seed + k * 0x9e3779b1) >>> 0,
+        signal,
+        stopSignal: stop.signal,
+        forced: budget === undefined ? undefined : { afterTokens: budget, unlessToken: this.#forced.thinkEnd, tokens: this.#forced.tokens, probeTokens: this.#forced.probe },
+        onProgress: (p) => {
+          generated += p.generatedTokens - runTokens;
+          runTokens = p.generatedTokens;
+          progress();
+        },
+        onSample: (c) => {
+          const s = this.#toSample(c, swapped, trim);
+          samples.push(s);
+          if (s.verdict) count[s.verdict]++;
+          else count.invalid++;
+          progress();
+          if (earlyStop && decidedSide(count, votes)) {
+            earlyStopped = count.a + count.b + count.invalid < votes;
+            stop.abort(); // the other order's request too
+          }
+        },
+      });
+      for (const c of res.completions) if (c.finishReason === "cancelled") count.cancelled++;
+      return res.stats;
+    });
+    const stats = await Promise.all(runs);
+    const forcedProbs = samples.filter((s) => s.probabilityA !== undefined).map((s) => s.probabilityA!);
+    const probabilityA = forcedProbs.length ? forcedProbs.reduce((x, y) => x + y, 0) / forcedProbs.length : undefined;
+    const outcome = majority(count, tieBreak, probabilityA, () => rng.coin());
+    return {
+      ...outcome,
+      votes: count,
+      samples,
+      probabilityA,
+      earlyStopped,
+      stats: {
+        promptTokens: stats.reduce((s, x) => s + x.promptTokens, 0),
+        prefillTokensComputed: stats.reduce((s, x) => s + x.prefillTokensComputed, 0),
+        generatedTokens: stats.reduce((s, x) => s + x.generatedTokens, 0),
+        ms: Date.now() - t0,
+      },
+    };
+  }
+
+  /** Ranks candidates with a knockout (default) or ELO round-robin tournament. */
+  rank(query: string, candidates: readonly string[], options: RankOptions = {}): Promise<RankResult> {
+    return rankCandidates(this, query, candidates, options);
+  }
+
+  /** Best-of-N: the knockout champion or the top ELO candidate. */
+  async best(query: string, candidates: readonly string[], options: RankOptions = {}): Promise<{ index: number; candidate: string; result: RankResult }> {
+    const result = await this.rank(query, candidates, options);
+    return { index: result.winner, candidate: candidates[result.winner], result };
+  }
+
+  #toSample(c: Completion, swapped: boolean, trim: boolean): JudgeSample {
+    let text = c.text;
+    let probabilityA: number | undefined;
+    if (c.finishReason === "forced" && c.probe) {
+      // The verdict the model gives after the forced "\boxed{Assistant ": the likelier digit.
+      const [p1, p2] = c.probe;
+      const first = p1 >= p2 ? 1 : 2;
+      text += `${first}}`;
+      const pFirst = p1 + p2 > 0 ? p1 / (p1 + p2) : 0.5;
+      probabilityA = swapped ? 1 - pFirst : pFirst;
+    }
+    const parsed = parseVerdict(text, { trim, truncated: c.finishReason === "length" });
+    const shown = parsed.verdict;
+    const verdict: Side | null = shown === null ? null : (shown === 1) !== swapped ? "a" : "b";
+    return {
+      text,
+      verdict,
+      invalidReason: parsed.verdict === null ? parsed.reason : undefined,
+      swapped,
+      tokens: c.tokens.length,
+      finishReason: c.finishReason,
+      probabilityA,
+    };
+  }
+}
+
+/** Tokens of FORCED_VERDICT_TEXT and of the two answers' digits, read from the model itself. */
+function forcedVerdictTokens(engine: Engine) {
+  const m = engine.model;
+  const thinkEnd = m.tokenize("</think>", { special: true });
+  const one = m.tokenize(FORCED_VERDICT_TEXT + "1}", { special: true });
+  const two = m.tokenize(FORCED_VERDICT_TEXT + "2}", { special: true });
+  let k = 0;
+  while (k < one.length && one[k] === two[k]) k++;
+  return { tokens: one.slice(0, k), probe: [one[k], two[k]] as [number, number], thinkEnd: thinkEnd.length === 1 ? thinkEnd[0] : -1 };
+}
+
+export function createJudge(engine: Engine, options: JudgeOptions = {}): Judge {
+  return new Judge(engine, options);
+}
