@@ -1,0 +1,167 @@
+// The `rrm` commands. Each takes argv after its name and returns an exit code.
+import { createJudge, type CompareOptions } from "../rrm/judge.js";
+import { loadAddon } from "../../bindings/index.js";
+import { loadModel } from "../model.js";
+import { makeTestModel } from "../testmodel/make-model.js";
+import { ENGINE_FLAGS, JUDGE_FLAGS, intFlag, numFlag, openEngine, parse, UsageError } from "./options.js";
+import { ProgressBar } from "./progress.js";
+import { runItems } from "./run-items.js";
+
+export const HELP: Record<string, string> = {
+  compare: `rrm compare --model FILE [options]
+  Judges pairs. Reads JSONL {"query", "a", "b"} (from --input or stdin), writes JSONL
+  {"line", "winner": "a"|"b"|null, "votes", "probabilityA", ...} in input order.
+${judgeHelp()}`,
+  rank: `rrm rank --model FILE [options]
+  Ranks candidates. Reads JSONL {"query", "candidates": [...]}, writes JSONL with the winner's
+  index, the ranking and every match.
+  --strategy knockout|elo   tournament (default knockout: n-1 matches; elo: n(n-1)/2)
+  --bootstrap N             elo: Bradley–Terry ratings with N bootstrap resamples
+${judgeHelp()}`,
+  demo: `rrm demo [--candidates 8] [--votes 4] [--shape tiny|0.5b] [--threads N]
+  Writes an RRM-vocabulary test model (random weights, cached), runs a knockout tournament on it
+  and prints the bracket, the winner and the throughput. Random weights give noise text; the
+  verdicts come from the thinking budget's forced answer.`,
+  "make-model": `rrm make-model [--shape tiny|0.5b|7b] [--type f16|q8_0|q4_k] [--vocab qwen2|rrm] [--seed N] [--out FILE]
+  Writes a Qwen2 GGUF with random weights and the real Qwen2 tokenizer; prints its path.`,
+  info: `rrm info [--model FILE]
+  Prints the compiled-in backends, the devices found, and the model's metadata.`,
+};
+
+function judgeHelp() {
+  return `  -m, --model FILE          GGUF judge model (e.g. an RRM-7B conversion)
+  -v, --votes N             sampled judgments per pair, majority vote (default 1)
+  --max-tokens N            reasoning + answer per judgment (default 8192)
+  --thinking-budget N       force the verdict after N reasoning tokens
+  --temperature T --top-p P sampling (defaults 0.6 and 1, as the authors)
+  --swap random|alternate|none   position-bias control (default random)
+  --no-early-stop           always run every vote
+  --tie-break none|a|b|probability|coin   (default none: a tie has no winner)
+  --seed N                  reproducible runs
+  -i, --input FILE  -o, --output FILE   (default stdin / stdout)
+  --concurrency N           items in flight at once (default 8)
+  -t, --threads N  --context N  --max-sequences N  --kv-mode unified|split|auto  --gpu-layers N
+  --no-progress             no progress bar on stderr`;
+}
+
+function judgeOptions(values: Record<string, unknown>): CompareOptions {
+  return {
+    votes: intFlag(values, "votes", 1),
+    maxTokens: intFlag(values, "max-tokens", 8192),
+    thinkingBudget: intFlag(values, "thinking-budget"),
+    temperature: numFlag(values, "temperature"),
+    topP: numFlag(values, "top-p"),
+    swap: values.swap as never,
+    earlyStop: !values["no-early-stop"],
+    tieBreak: values["tie-break"] as never,
+    seed: intFlag(values, "seed"),
+  };
+}
+
+function need(o: CompareOptions, concurrency: number, perItem = 1) {
+  const votes = o.votes ?? 1;
+  return { sequences: Math.min(240, votes * concurrency * perItem), cellsPerRequest: votes * (o.maxTokens ?? 8192) + 4096, concurrent: concurrency * perItem };
+}
+
+const str = (v: unknown, name: string, line: number) => {
+  if (typeof v !== "string") throw new Error(`line ${line}: "${name}" must be a string`);
+  return v;
+};
+
+export async function compareCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { ...ENGINE_FLAGS, ...JUDGE_FLAGS });
+  if (values.help) return console.log(HELP.compare), 0;
+  const opts = judgeOptions(values);
+  const concurrency = intFlag(values, "concurrency", 8)!;
+  const { model, engine } = await openEngine(values, need(opts, concurrency));
+  const judge = createJudge(engine);
+  const bar = new ProgressBar("compare", undefined, !values["no-progress"]);
+  try {
+    const r = await runItems(values.input, values.output, concurrency,
+      (v, line) => {
+        const o = v as Record<string, unknown>;
+        return { query: str(o?.query, "query", line), a: str(o?.a, "a", line), b: str(o?.b, "b", line), id: o?.id };
+      },
+      async (item) => {
+        let mine = 0;
+        const res = await judge.compare(item, { ...opts, onProgress: (p) => { bar.tokens += p.generatedTokens - mine; mine = p.generatedTokens; bar.update(); } });
+        bar.votes += res.votes.a + res.votes.b + res.votes.invalid;
+        return {
+          ...(item.id !== undefined ? { id: item.id } : {}),
+          winner: res.winner, reason: res.reason, votes: res.votes, probabilityA: res.probabilityA, earlyStopped: res.earlyStopped,
+          samples: res.samples.map((s) => ({ verdict: s.verdict, invalidReason: s.invalidReason, swapped: s.swapped, tokens: s.tokens, finishReason: s.finishReason, probabilityA: s.probabilityA })),
+        };
+      },
+      () => { bar.items++; bar.update(); });
+    bar.done();
+    if (r.failed) console.error(`${r.failed} item(s) failed; see their "error" fields`);
+    return r.failed ? 1 : 0;
+  } finally {
+    engine.dispose();
+    model.dispose();
+  }
+}
+
+export async function rankCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { ...ENGINE_FLAGS, ...JUDGE_FLAGS, strategy: { type: "string" }, bootstrap: { type: "string" } });
+  if (values.help) return console.log(HELP.rank), 0;
+  const opts = judgeOptions(values);
+  const concurrency = intFlag(values, "concurrency", 2)!;
+  const { model, engine } = await openEngine(values, need(opts, concurrency, 4));
+  const judge = createJudge(engine);
+  const bar = new ProgressBar("rank", undefined, !values["no-progress"]);
+  try {
+    const r = await runItems(values.input, values.output, concurrency,
+      (v, line) => {
+        const o = v as Record<string, unknown>;
+        if (!Array.isArray(o?.candidates) || o.candidates.length === 0 || o.candidates.some((c) => typeof c !== "string")) {
+          throw new Error(`line ${line}: "candidates" must be a non-empty array of strings`);
+        }
+        return { query: str(o.query, "query", line), candidates: o.candidates as string[], id: o.id };
+      },
+      async (item) => {
+        let mine = 0;
+        const res = await judge.rank(item.query, item.candidates, {
+          ...opts, strategy: values.strategy as never, bootstrap: intFlag(values, "bootstrap"),
+          onProgress: (p) => { bar.tokens += p.generatedTokens - mine; mine = p.generatedTokens; bar.update(); },
+        });
+        bar.votes += res.stats.judgments;
+        return { ...(item.id !== undefined ? { id: item.id } : {}), winner: res.winner, strategy: res.strategy, ranking: res.ranking, rounds: res.rounds, matches: res.matches, stats: res.stats };
+      },
+      () => { bar.items++; bar.update(); });
+    bar.done();
+    return r.failed ? 1 : 0;
+  } finally {
+    engine.dispose();
+    model.dispose();
+  }
+}
+
+export async function makeModelCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { shape: { type: "string" }, type: { type: "string" }, vocab: { type: "string" }, seed: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" } });
+  if (values.help) return console.log(HELP["make-model"]), 0;
+  const t0 = Date.now();
+  const path = makeTestModel({ shape: values.shape as never, type: values.type as never, vocabulary: values.vocab as never, seed: intFlag(values, "seed"), path: values.out });
+  console.error(`wrote in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  console.log(path);
+  return 0;
+}
+
+export async function infoCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { model: { type: "string", short: "m" }, help: { type: "boolean", short: "h" } });
+  if (values.help) return console.log(HELP.info), 0;
+  const sys = loadAddon().systemInfo();
+  console.log(`backends compiled in: ${sys.backends.join(", ")}`);
+  console.log(`GPU offload: ${sys.gpuOffload ? "yes" : "no"}`);
+  for (const d of sys.devices) console.log(`device ${d.name} (${d.type}): ${d.description}, ${(d.memoryFree / 2 ** 30).toFixed(1)} / ${(d.memoryTotal / 2 ** 30).toFixed(1)} GiB free`);
+  console.log(`CPU features: ${sys.features}`);
+  if (values.model) {
+    const m = await loadModel(values.model);
+    const { chatTemplate, ...rest } = m.info;
+    console.log(JSON.stringify({ ...rest, chatTemplate: chatTemplate ? `${chatTemplate.length} characters` : null }, null, 2));
+    m.dispose();
+  }
+  return 0;
+}
+
+export { UsageError };

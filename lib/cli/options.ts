@@ -1,0 +1,73 @@
+// Command-line options shared by the commands, and turning them into engine and judge settings.
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { createEngine, type Engine } from "../engine.js";
+import { loadModel, type Model } from "../model.js";
+
+export const ENGINE_FLAGS = {
+  model: { type: "string", short: "m" },
+  threads: { type: "string", short: "t" },
+  context: { type: "string" },
+  "max-sequences": { type: "string" },
+  "kv-mode": { type: "string" },
+  "gpu-layers": { type: "string" },
+  "no-progress": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export const JUDGE_FLAGS = {
+  votes: { type: "string", short: "v" },
+  "max-tokens": { type: "string" },
+  "thinking-budget": { type: "string" },
+  temperature: { type: "string" },
+  "top-p": { type: "string" },
+  swap: { type: "string" },
+  "no-early-stop": { type: "boolean" },
+  "tie-break": { type: "string" },
+  seed: { type: "string" },
+  input: { type: "string", short: "i" },
+  output: { type: "string", short: "o" },
+  concurrency: { type: "string" },
+} as const;
+
+export class UsageError extends Error {}
+
+export function parse(argv: string[], options: NonNullable<ParseArgsConfig["options"]>): { values: Record<string, any>; positionals: string[] } {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true }) as { values: Record<string, any>; positionals: string[] };
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+export function intFlag(values: Record<string, unknown>, name: string, fallback?: number): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n)) throw new UsageError(`--${name} expects an integer, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+export function numFlag(values: Record<string, unknown>, name: string, fallback?: number): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n)) throw new UsageError(`--${name} expects a number, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+export async function openEngine(values: Record<string, unknown>, need: { sequences: number; cellsPerRequest: number; concurrent: number }): Promise<{ model: Model; engine: Engine }> {
+  const path = values.model as string | undefined;
+  if (!path) throw new UsageError("--model <file.gguf> is required (or try `rrm demo`, which writes its own test model)");
+  const gpu = values["gpu-layers"];
+  const model = await loadModel(path, { gpuLayers: gpu === undefined || gpu === "auto" ? "auto" : intFlag(values, "gpu-layers") });
+  const maxSequences = intFlag(values, "max-sequences", Math.min(240, Math.max(16, need.sequences)))!;
+  // Enough KV cells for the requests the CLI keeps in flight; more work simply waits its turn.
+  const contextSize = intFlag(values, "context", Math.max(8192, Math.min(1 << 20, need.cellsPerRequest * need.concurrent)))!;
+  const engine = createEngine(model, {
+    contextSize,
+    maxSequences,
+    threads: intFlag(values, "threads"),
+    kvMode: values["kv-mode"] as never,
+  });
+  return { model, engine };
+}

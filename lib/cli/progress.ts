@@ -1,0 +1,31 @@
+// A one-line progress bar on stderr: items, votes, tokens/s. Redrawn in place on a terminal;
+// elsewhere (logs, CI) a plain line every few seconds.
+export class ProgressBar {
+  #start = Date.now();
+  #last = 0;
+  #tty = Boolean(process.stderr.isTTY);
+  #enabled: boolean;
+  items = 0;
+  votes = 0;
+  tokens = 0;
+  constructor(readonly label: string, readonly total: number | undefined, enabled = true) {
+    this.#enabled = enabled;
+  }
+  update(force = false) {
+    if (!this.#enabled) return;
+    const now = Date.now();
+    if (!force && now - this.#last < (this.#tty ? 100 : 5000)) return;
+    this.#last = now;
+    const secs = (now - this.#start) / 1000;
+    const rate = secs > 0 ? Math.round(this.tokens / secs) : 0;
+    const width = 24;
+    const frac = this.total ? Math.min(1, this.items / this.total) : 0;
+    const bar = this.total ? `[${"#".repeat(Math.round(frac * width)).padEnd(width, "-")}] ` : "";
+    const line = `${this.label} ${bar}${this.items}${this.total ? "/" + this.total : ""} items | ${this.votes} votes | ${this.tokens} tokens | ${rate} tok/s | ${secs.toFixed(1)}s`;
+    process.stderr.write(this.#tty ? `\r${line}\x1b[K` : line + "\n");
+  }
+  done() {
+    this.update(true);
+    if (this.#enabled && this.#tty) process.stderr.write("\n");
+  }
+}
