@@ -5,8 +5,15 @@
 
 namespace rrm {
 
-SampleChain::SampleChain(const SamplingParams & p, uint32_t seed) {
+SampleChain::SampleChain(const SamplingParams & p, uint32_t seed) : temperature_(p.temperature), rng_(seed) {
   if (p.temperature <= 0.0f) return;  // greedy: argmax, no chain
+  if (p.top_k <= 0 && p.top_p >= 1.0f && p.min_p <= 0.0f) {
+    // The RRM setting (temperature 0.6, top-p 1): one pass over the logits, no candidate array,
+    // no sort. llama.cpp's chain would copy and normalise 152k entries per sample per step.
+    mode_ = Mode::Temperature;
+    return;
+  }
+  mode_ = Mode::Chain;
   chain_ = llama_sampler_chain_init(llama_sampler_chain_default_params());
   if (p.top_k > 0) llama_sampler_chain_add(chain_, llama_sampler_init_top_k(p.top_k));
   if (p.top_p < 1.0f) llama_sampler_chain_add(chain_, llama_sampler_init_top_p(p.top_p, 1));
@@ -20,9 +27,24 @@ SampleChain::~SampleChain() {
 }
 
 llama_token SampleChain::sample(const float * logits, int32_t n_vocab, std::vector<llama_token_data> & scratch) {
-  if (!chain_) {
+  if (mode_ == Mode::Greedy) {
     // Same rule as llama_sampler_init_greedy: first maximum wins.
     return (llama_token) (std::max_element(logits, logits + n_vocab) - logits);
+  }
+  if (mode_ == Mode::Temperature) {
+    thread_local std::vector<float> weights;
+    weights.resize(n_vocab);
+    const float max_logit = *std::max_element(logits, logits + n_vocab);
+    const float inv_t = 1.0f / temperature_;
+    double sum = 0.0;
+    for (int32_t t = 0; t < n_vocab; ++t) sum += (weights[t] = std::exp((logits[t] - max_logit) * inv_t));
+    const double target = std::uniform_real_distribution<double>(0.0, 1.0)(rng_) * sum;
+    double acc = 0.0;
+    for (int32_t t = 0; t < n_vocab; ++t) {
+      acc += weights[t];
+      if (acc >= target) return t;
+    }
+    return n_vocab - 1;
   }
   scratch.resize(n_vocab);
   for (int32_t t = 0; t < n_vocab; ++t) scratch[t] = llama_token_data{t, logits[t], 0.0f};

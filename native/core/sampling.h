@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -23,7 +24,10 @@ class SampleChain {
   llama_token sample(const float * logits, int32_t n_vocab, std::vector<llama_token_data> & scratch);
 
  private:
-  llama_sampler * chain_ = nullptr;  // null: greedy
+  enum class Mode { Greedy, Temperature, Chain } mode_ = Mode::Greedy;
+  float temperature_ = 1.0f;
+  std::mt19937 rng_;
+  llama_sampler * chain_ = nullptr;  // Mode::Chain only
 };
 
 // Softmax probabilities of `tokens` under the full distribution of one logits row.

@@ -1,0 +1,27 @@
+// Runs llama.cpp's llama-batched-bench (same source, built by `npm run build:tools`) and reads its
+// table: | PP | TG | B | N_KV | T_PP s | S_PP t/s | T_TG s | S_TG t/s | T s | S t/s |.
+import { execFileSync } from "node:child_process";
+import { toolPath } from "../../bindings/index.js";
+
+export interface BatchedBenchRow { pp: number; tg: number; b: number; tPp: number; sPp: number; tTg: number; sTg: number; t: number; s: number }
+
+export function batchedBench(o: { model: string; prompt: number; gen: number; parallel: number[]; threads: number; shared: boolean; unified: boolean; ctx: number; batch?: number; gpuLayers?: number }): { rows: BatchedBenchRow[]; command: string } {
+  const args = [
+    "-m", o.model, "-c", String(o.ctx), "-b", String(o.batch ?? 512), "-ub", String(o.batch ?? 512),
+    "-npp", String(o.prompt), "-ntg", String(o.gen), "-npl", o.parallel.join(","),
+    "-t", String(o.threads), "-tb", String(o.threads), "-fa", "auto",
+    ...(o.shared ? ["-pps"] : []), ...(o.unified ? ["-kvu"] : []),
+    ...(o.gpuLayers !== undefined ? ["-ngl", String(o.gpuLayers)] : []),
+  ];
+  const bin = toolPath("llama-batched-bench");
+  const out = execFileSync(bin, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
+  const rows: BatchedBenchRow[] = [];
+  for (const line of out.split("\n")) {
+    const cells = line.split("|").map((c) => c.trim()).filter(Boolean);
+    if (cells.length !== 10 || !/^\d+$/.test(cells[0])) continue;
+    const [pp, tg, b, , tPp, sPp, tTg, sTg, t, s] = cells.map(Number);
+    rows.push({ pp, tg, b, tPp, sPp, tTg, sTg, t, s });
+  }
+  if (!rows.length) throw new Error(`no result rows from llama-batched-bench:\n${out}`);
+  return { rows, command: `llama-batched-bench ${args.join(" ")}` };
+}
