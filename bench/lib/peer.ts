@@ -14,18 +14,17 @@ export async function loadPeer(): Promise<any | undefined> {
  * prompt sharing between sequences) and sample `gen` tokens; node-llama-cpp batches them.
  */
 export async function peerGenerate(ctx: any, prompt: number[], sequences: number, gen: number, seed: number): Promise<number> {
-  const seqs = Array.from({ length: sequences }, () => ctx.getSequence());
+  // Sequences are taken once per context and cleared between uses (a disposed sequence's slot
+  // does not come back to the pool at once).
+  const seqs: any[] = (ctx.__rrmSequences ??= Array.from({ length: sequences }, () => ctx.getSequence()));
   let total = 0;
-  try {
-    await Promise.all(seqs.map(async (s: any, i: number) => {
-      let n = 0;
-      for await (const _ of s.evaluate(prompt, { temperature: 0.6, seed: seed + i })) {
-        total++;
-        if (++n >= gen) break;
-      }
-    }));
-  } finally {
-    for (const s of seqs) s.dispose();
-  }
+  await Promise.all(seqs.slice(0, sequences).map(async (s: any, i: number) => {
+    await s.clearHistory();
+    let n = 0;
+    for await (const _ of s.evaluate(prompt, { temperature: 0.6, seed: seed + i })) {
+      total++;
+      if (++n >= gen) break;
+    }
+  }));
   return total;
 }

@@ -1,0 +1,35 @@
+// Child of exit.test.ts. Modes: "dispose" disposes with work in flight; "finish" lets work
+// finish and never disposes; "worker" runs the engine in a worker thread. The process must exit.
+import { Worker, isMainThread, workerData, parentPort } from "node:worker_threads";
+import { createEngine } from "../../lib/engine.js";
+import { loadModel } from "../../lib/model.js";
+
+const [path, mode] = isMainThread ? [process.argv[2], process.argv[3]] : [workerData.path, workerData.mode];
+
+async function run() {
+  const model = await loadModel(path);
+  const engine = createEngine(model, { contextSize: 2048, maxSequences: 4, threads: 2 });
+  if (mode === "dispose") {
+    const p = engine.generate({ prompt: "hello", n: 4, maxTokens: 400, ignoreEos: true });
+    await new Promise((r) => setTimeout(r, 100));
+    engine.dispose();
+    model.dispose();
+    try {
+      await p;
+      return "resolved?";
+    } catch (e) {
+      return `rejected: ${(e as Error).message}`;
+    }
+  }
+  const r = await engine.generate({ prompt: "hello", n: 2, maxTokens: 8, ignoreEos: true });
+  return `finished ${r.stats.generatedTokens}`;
+}
+
+if (mode === "worker" && isMainThread) {
+  const w = new Worker(new URL("./tsx-worker.mjs", import.meta.url), { workerData: { entry: import.meta.url, path, mode: "finish" } });
+  w.on("message", (m) => console.log(`worker: ${m}`));
+} else if (!isMainThread) {
+  parentPort!.postMessage(await run());
+} else {
+  console.log(await run());
+}
