@@ -301,6 +301,7 @@ void Scheduler::finish_request(Request & r, const std::string & error, bool canc
   r.stats.total_ms = ms_between(r.t_submit, now);
   if (r.state == Request::Decoding) r.stats.decode_ms = ms_between(r.t_prefilled, now);
   stats_.requests_done++;
+  publish_stats();  // before JS hears of it: stats() read in its callback must already agree
   Event e;
   e.type = Event::RequestDone;
   e.request_id = r.id;
@@ -510,6 +511,22 @@ void Scheduler::step() {
   stats_.busy_ms += ms_between(t0, Clock::now());
 }
 
+void Scheduler::publish_stats() {
+  int32_t live_seqs = 0, live_reqs = 0;
+  for (auto & r : live_) {
+    live_seqs += r->live;
+    live_reqs += r->finished ? 0 : 1;
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  shared_stats_ = stats_;
+  shared_stats_.live_sequences = live_seqs;
+  shared_stats_.live_requests = live_reqs;
+  shared_stats_.waiting_requests = (int32_t) (waiting_.size() + incoming_.size());
+  shared_stats_.cache_entries = cache_.size();
+  shared_stats_.cells_used = cache_.cells();
+  shared_stats_.cells_reserved = reserved_cells_;
+}
+
 void Scheduler::loop() {
   for (;;) {
     {
@@ -527,16 +544,7 @@ void Scheduler::loop() {
     step();
     live_.erase(std::remove_if(live_.begin(), live_.end(), [](const std::unique_ptr<Request> & r) { return r->finished; }), live_.end());
 
-    int32_t live_seqs = 0;
-    for (auto & r : live_) live_seqs += r->live;
-    std::lock_guard<std::mutex> lock(mutex_);
-    shared_stats_ = stats_;
-    shared_stats_.live_sequences = live_seqs;
-    shared_stats_.live_requests = (int32_t) live_.size();
-    shared_stats_.waiting_requests = (int32_t) (waiting_.size() + incoming_.size());
-    shared_stats_.cache_entries = cache_.size();
-    shared_stats_.cells_used = cache_.cells();
-    shared_stats_.cells_reserved = reserved_cells_;
+    publish_stats();
   }
   // Disposed: everything still queued or running ends with an error, nothing is left hanging.
   {

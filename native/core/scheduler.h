@@ -65,6 +65,7 @@ class Scheduler {
   void finish_request(Request & r, const std::string & error, bool cancelled);
   void fail_requests(const std::vector<Request *> & failed, const std::string & error);
   void process_cancellations();
+  void publish_stats();
   void release_entry(CacheEntry * e);
   int32_t seqs_free() const { return (int32_t) free_seqs_.size(); }
   llama_seq_id take_seq(llama_seq_id prefer = -1);
