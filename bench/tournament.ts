@@ -41,7 +41,8 @@ export async function tournamentBenchmark(o: TournamentOptions) {
   for (const run of RUNS) {
     const candidates = Array.from({ length: run.n }, (_, i) => text(100 + i, 110));
     const pairsInRound = run.strategy === "elo" ? (run.n * (run.n - 1)) / 2 : run.n / 2;
-    const engine = createEngine(model, { contextSize: 32768, maxSequences: Math.min(240, pairsInRound * run.votes), threads: o.threads, kvMode: o.kvMode });
+    // Split KV gives every sequence its own contextSize cells; unified shares them all.
+    const engine = createEngine(model, { contextSize: o.kvMode === "split" ? 1024 : 32768, maxSequences: Math.min(240, pairsInRound * run.votes), threads: o.threads, kvMode: o.kvMode });
     const judge = createJudge(engine);
     // Budget = gen: every judgment samples `gen` tokens, then its verdict is read (forced).
     const ours = await timed(() => judge.rank(query, candidates, { strategy: run.strategy, votes: run.votes, thinkingBudget: o.gen, maxTokens: o.gen + 8, earlyStop: false, seed: 7 }));

@@ -47,6 +47,7 @@ export interface NativeEngineOptions {
   samplingThreads: number;
   kvMode: "unified" | "split";
   flashAttention: boolean;
+  backendSampling: boolean;
 }
 
 export interface NativeRequest {

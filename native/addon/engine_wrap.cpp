@@ -97,6 +97,7 @@ EngineWrap::EngineWrap(const Napi::CallbackInfo & info) : Napi::ObjectWrap<Engin
   cfg.threads = int_opt(o, "threads", 0);
   cfg.sampling_threads = int_opt(o, "samplingThreads", 0);
   cfg.flash_attn = o.Get("flashAttention").IsBoolean() ? o.Get("flashAttention").ToBoolean().Value() : true;
+  cfg.backend_sampling = o.Get("backendSampling").ToBoolean();
   std::string kv = o.Get("kvMode").IsString() ? o.Get("kvMode").As<Napi::String>().Utf8Value() : "unified";
   cfg.kv_mode = kv == "split" ? KvMode::Split : KvMode::Unified;
   kv_mode_ = cfg.kv_mode;

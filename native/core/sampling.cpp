@@ -1,13 +1,71 @@
 #include "sampling.h"
 
+#include "fast_exp.h"
+
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 namespace rrm {
 
-SampleChain::SampleChain(const SamplingParams & p, uint32_t seed) : temperature_(p.temperature), rng_(seed) {
-  if (p.temperature <= 0.0f) return;  // greedy: argmax, no chain
-  if (p.top_k <= 0 && p.top_p >= 1.0f && p.min_p <= 0.0f) {
+namespace {
+constexpr int kLanes = 8;    // independent accumulators: lets the compiler use vector registers
+constexpr int kBlock = 256;  // weights are summed per block so the final scan skips whole blocks
+
+}  // namespace
+
+// Exact sampling from softmax(logits / T) in three vectorizable passes over the vocabulary:
+// max, weights with per-block sums, then a scan over blocks and within one block.
+llama_token SampleChain::sample_temperature(const float * logits, int32_t n_vocab) {
+  thread_local std::vector<float> weights;
+  thread_local std::vector<float> block_sums;
+  weights.resize(n_vocab);
+  const int32_t n_blocks = (n_vocab + kBlock - 1) / kBlock;
+  block_sums.resize(n_blocks);
+  const float max = max_of(logits, n_vocab);
+  float * w = weights.data();
+  exp_shifted(logits, w, n_vocab, max, 1.0f / temperature_);
+  double total = 0.0;
+  for (int32_t b = 0; b < n_blocks; ++b) {
+    const int32_t lo = b * kBlock, hi = std::min(n_vocab, lo + kBlock);
+    float acc[kLanes] = {0};
+    int32_t t = lo;
+    for (; t + kLanes <= hi; t += kLanes)
+      for (int k = 0; k < kLanes; ++k) acc[k] += w[t + k];
+    float sum = 0.0f;
+    for (int k = 0; k < kLanes; ++k) sum += acc[k];
+    for (; t < hi; ++t) sum += w[t];
+    block_sums[b] = sum;
+    total += sum;
+  }
+  if (!(total > 0.0) || !std::isfinite(total)) {
+    // Non-finite logits (a broken model): fall back to the first maximum rather than to noise.
+    return (llama_token) (std::max_element(logits, logits + n_vocab) - logits);
+  }
+  double target = std::uniform_real_distribution<double>(0.0, 1.0)(rng_) * total;
+  int32_t b = 0;
+  for (; b < n_blocks - 1 && target >= block_sums[b]; ++b) target -= block_sums[b];
+  const int32_t lo = b * kBlock, hi = std::min(n_vocab, lo + kBlock);
+  double acc = 0.0;
+  for (int32_t t = lo; t < hi; ++t) {
+    acc += w[t];
+    if (acc > target && w[t] > 0.0f) return t;
+  }
+  // Rounding left the target just past the block: the last token with any weight.
+  for (int32_t t = hi - 1; t >= 0; --t) if (w[t] > 0.0f) return t;
+  return 0;
+}
+
+SampleChain::SampleChain(const SamplingParams & p, uint32_t seed, bool llama_chain) : temperature_(p.temperature), rng_(seed) {
+  if (p.temperature <= 0.0f && !llama_chain) return;  // greedy: argmax, no chain
+  if (p.temperature <= 0.0f) {
+    mode_ = Mode::Chain;
+    chain_ = llama_sampler_chain_init(llama_sampler_chain_default_params());
+    llama_sampler_chain_add(chain_, llama_sampler_init_greedy());
+    return;
+  }
+  if (!llama_chain && p.top_k <= 0 && p.top_p >= 1.0f && p.min_p <= 0.0f) {
     // The RRM setting (temperature 0.6, top-p 1): one pass over the logits, no candidate array,
     // no sort. llama.cpp's chain would copy and normalise 152k entries per sample per step.
     mode_ = Mode::Temperature;
@@ -32,19 +90,7 @@ llama_token SampleChain::sample(const float * logits, int32_t n_vocab, std::vect
     return (llama_token) (std::max_element(logits, logits + n_vocab) - logits);
   }
   if (mode_ == Mode::Temperature) {
-    thread_local std::vector<float> weights;
-    weights.resize(n_vocab);
-    const float max_logit = *std::max_element(logits, logits + n_vocab);
-    const float inv_t = 1.0f / temperature_;
-    double sum = 0.0;
-    for (int32_t t = 0; t < n_vocab; ++t) sum += (weights[t] = std::exp((logits[t] - max_logit) * inv_t));
-    const double target = std::uniform_real_distribution<double>(0.0, 1.0)(rng_) * sum;
-    double acc = 0.0;
-    for (int32_t t = 0; t < n_vocab; ++t) {
-      acc += weights[t];
-      if (acc >= target) return t;
-    }
-    return n_vocab - 1;
+    return sample_temperature(logits, n_vocab);
   }
   scratch.resize(n_vocab);
   for (int32_t t = 0; t < n_vocab; ++t) scratch[t] = llama_token_data{t, logits[t], 0.0f};

@@ -16,14 +16,19 @@ namespace rrm {
 // One sample's sampler chain (top-k, top-p, min-p, temperature, seeded dist), or greedy.
 class SampleChain {
  public:
-  SampleChain(const SamplingParams & p, uint32_t seed);
+  // `llama_chain`: always build a llama.cpp sampler chain (backend sampling runs that chain in
+  // the graph; the one-pass CPU path has none).
+  SampleChain(const SamplingParams & p, uint32_t seed, bool llama_chain = false);
   ~SampleChain();
   SampleChain(const SampleChain &) = delete;
   SampleChain & operator=(const SampleChain &) = delete;
   // `scratch` is the worker's reusable candidate array (n_vocab entries).
   llama_token sample(const float * logits, int32_t n_vocab, std::vector<llama_token_data> & scratch);
+  llama_sampler * chain() const { return chain_; }
 
  private:
+  llama_token sample_temperature(const float * logits, int32_t n_vocab);
+
   enum class Mode { Greedy, Temperature, Chain } mode_ = Mode::Greedy;
   float temperature_ = 1.0f;
   std::mt19937 rng_;

@@ -33,6 +33,7 @@ struct Scheduler::Sample {
   // The prompt's cells are copied to this sample right before its first decode: split KV applies
   // copies lazily at the next decode, and a sample cancelled before that must not receive one.
   bool needs_copy = false;
+  bool on_backend = false;  // its sampler chain runs inside the decode graph
   llama_token sampled = -1;
   std::vector<float> probe;
 };
@@ -80,6 +81,15 @@ Scheduler::Scheduler(llama_model * model, const Tokenizer * tokenizer, const Sch
   cp.n_threads_batch = threads;
   cp.flash_attn_type = config_.flash_attn ? LLAMA_FLASH_ATTN_TYPE_AUTO : LLAMA_FLASH_ATTN_TYPE_DISABLED;
   cp.no_perf = true;
+  llama_sampler_seq_config placeholder{0, nullptr};
+  if (config_.backend_sampling) {
+    // llama.cpp wants at least one sampler at creation; samples set their own per sequence.
+    placeholder_sampler_ = llama_sampler_chain_init(llama_sampler_chain_default_params());
+    llama_sampler_chain_add(placeholder_sampler_, llama_sampler_init_greedy());
+    placeholder.sampler = placeholder_sampler_;
+    cp.samplers = &placeholder;
+    cp.n_samplers = 1;
+  }
   clear_log_error();
   ctx_ = llama_init_from_model(model_, cp);
   if (!ctx_) {
@@ -87,6 +97,7 @@ Scheduler::Scheduler(llama_model * model, const Tokenizer * tokenizer, const Sch
     throw std::runtime_error("could not create the llama.cpp context (n_ctx " + std::to_string(cp.n_ctx) + ", " + std::to_string(n_seq_max_) + " sequences)" + (why.empty() ? "" : ": " + why));
   }
   mem_ = llama_get_memory(ctx_);
+  if (config_.backend_sampling) llama_set_sampler(ctx_, 0, nullptr);  // sequence 0 starts as a prompt
   n_ctx_ = (int32_t) llama_n_ctx(ctx_);
   n_ctx_seq_ = (int32_t) llama_n_ctx_seq(ctx_);
   n_vocab_ = tok_->n_vocab();
@@ -105,6 +116,7 @@ Scheduler::~Scheduler() {
   shutdown();
   llama_batch_free(batch_);
   if (ctx_) llama_free(ctx_);
+  if (placeholder_sampler_) llama_sampler_free(placeholder_sampler_);
 }
 
 uint64_t Scheduler::submit(RequestSpec spec) {
@@ -238,7 +250,7 @@ bool Scheduler::try_admit(Request & r) {
     Sample & s = r.samples[i];
     s.index = i;
     s.seq = prev = take_seq(prev + 1);
-    s.chain = std::make_unique<SampleChain>(r.spec.sampling, r.spec.sampling.seed + (uint32_t) i);
+    s.chain = std::make_unique<SampleChain>(r.spec.sampling, r.spec.sampling.seed + (uint32_t) i, config_.backend_sampling);
   }
   r.live = r.spec.n;
   r.state = Request::Prefilling;
@@ -264,6 +276,10 @@ void Scheduler::admit() {
 void Scheduler::finish_sample(Request & r, Sample & s, Finish f) {
   if (s.done) return;
   s.done = true;
+  if (s.on_backend) {
+    llama_set_sampler(ctx_, s.seq, nullptr);
+    s.on_backend = false;
+  }
   if (s.seq >= 0) {
     give_seq(s.seq);
     s.seq = -1;
@@ -286,6 +302,8 @@ void Scheduler::finish_request(Request & r, const std::string & error, bool canc
   if (r.finished) return;
   r.finished = true;
   for (Sample & s : r.samples) {
+    if (s.on_backend) llama_set_sampler(ctx_, s.seq, nullptr);
+    s.on_backend = false;
     if (!s.done && s.seq >= 0) give_seq(s.seq);
     s.done = true;
   }
@@ -316,6 +334,8 @@ void Scheduler::fail_requests(const std::vector<Request *> & failed, const std::
     for (Sample & s : r->samples) {
       if (!s.done) {
         s.done = true;
+        if (s.on_backend) llama_set_sampler(ctx_, s.seq, nullptr);
+        s.on_backend = false;
         if (s.seq >= 0) give_seq(s.seq);
         s.seq = -1;
       }
@@ -374,6 +394,12 @@ void Scheduler::step() {
         if (kv_mode_ == KvMode::Split) llama_memory_seq_cp(mem_, r.entry->seq, s.seq, -1, -1);
         else llama_memory_seq_cp(mem_, r.entry->seq, s.seq, 0, (llama_pos) r.spec.prompt.size());
         s.needs_copy = false;
+        if (config_.backend_sampling) s.on_backend = llama_set_sampler(ctx_, s.seq, s.chain->chain());
+      }
+      if (s.forcing && s.on_backend) {
+        // The probe needs the logits row, which a backend-sampled sequence does not get.
+        llama_set_sampler(ctx_, s.seq, nullptr);
+        s.on_backend = false;
       }
       for (size_t k = 0; k < s.feed.size(); ++k) {
         s.out_row = add(s.feed[k], s.pos + (llama_pos) k, s.seq, k + 1 == s.feed.size());
@@ -440,13 +466,21 @@ void Scheduler::step() {
       }
     } else if (r->state == Request::Decoding) {
       for (Sample & s : r->samples) {
-        if (!s.done && s.out_row >= 0) jobs.push_back({r, &s, llama_get_logits_ith(ctx_, s.out_row)});
+        if (s.done || s.out_row < 0) continue;
+        if (s.on_backend) {
+          // Sampled in the graph: reading it accepts it into the chain (no logits copied).
+          s.sampled = llama_sampler_sample(s.chain->chain(), ctx_, s.out_row);
+          jobs.push_back({r, &s, nullptr});
+        } else {
+          jobs.push_back({r, &s, llama_get_logits_ith(ctx_, s.out_row)});
+        }
       }
     }
   }
   const auto t2 = Clock::now();
   pool_->run((int) jobs.size(), [&](int j, int worker) {
     Job & job = jobs[j];
+    if (!job.logits) return;  // backend-sampled
     if (job.s->forcing) job.s->probe = probe_probabilities(job.logits, n_vocab_, job.r->spec.forced.probe);
     else job.s->sampled = job.s->chain->sample(job.logits, n_vocab_, scratch_[worker]);
   });

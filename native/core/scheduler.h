@@ -30,6 +30,10 @@ struct SchedulerConfig {
   int32_t sampling_threads = 0;  // 0: same as threads
   KvMode kv_mode = KvMode::Unified;
   bool flash_attn = true;
+  // Sample inside the decode graph (llama.cpp's experimental backend sampling): on a GPU it saves
+  // copying n_vocab logits per sample per step to the host. Results differ from CPU sampling
+  // for the same seed (another RNG), but repeat for the same seed.
+  bool backend_sampling = false;
   int32_t defer_prefix_min = 32; // wait for a prompt being prefilled that shares this many more tokens
 };
 
@@ -83,6 +87,7 @@ class Scheduler {
   int32_t n_ctx_ = 0, n_ctx_seq_ = 0, n_seq_max_ = 0, n_batch_ = 0, n_vocab_ = 0;
   std::unique_ptr<ParallelFor> pool_;
   std::vector<std::vector<llama_token_data>> scratch_;
+  llama_sampler * placeholder_sampler_ = nullptr;  // enables backend sampling at context creation
 
   // Shared with callers, under mutex_.
   std::mutex mutex_;

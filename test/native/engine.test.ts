@@ -72,6 +72,23 @@ test("the same seed gives the same result; another seed does not", async () => {
   assert.not.equal(a.completions.map((x) => x.tokens), c.completions.map((x) => x.tokens));
 });
 
+test("parallel sampling and backend sampling: the same seed gives the same tokens", async () => {
+  const req = { prompt: PROMPT, n: 6, maxTokens: 10, temperature: 0.6, seed: 77, ignoreEos: true, prefixCache: false };
+  const run = async (o: object) => {
+    const e = createEngine(model, { contextSize: 1024, maxSequences: 8, threads: 2, ...o });
+    const r = await e.generate(req);
+    e.dispose();
+    return r.completions.map((c) => c.tokens);
+  };
+  const serial = await run({ samplingThreads: 1 });
+  assert.equal(await run({ samplingThreads: 2 }), serial);
+  assert.equal(await run({ samplingThreads: 4 }), serial);
+  // In-graph sampling draws from the same distribution with its own RNG: reproducible, in range.
+  const backend = await run({ backendSampling: true });
+  assert.equal(await run({ backendSampling: true }), backend);
+  for (const toks of backend) assert.ok(toks.length === 10 && toks.every((t) => t >= 0 && t < model.info.vocabularySize));
+});
+
 test("concurrent generate() calls share the batch and all complete", async () => {
   const before = engine.stats().steps;
   const rs = await Promise.all(Array.from({ length: 6 }, (_, i) => engine.generate({ prompt: `Request number ${i} says`, n: 2, maxTokens: 10, ignoreEos: true, seed: i })));
