@@ -1,13 +1,14 @@
 // Loading a GGUF model: validated in TypeScript first, then loaded by llama.cpp on a worker
 // thread with progress and cancellation.
 import { statSync } from "node:fs";
-import { loadAddon, type NativeModel, type NativeModelInfo, type NativeSpecialToken } from "../bindings/index.js";
+import { loadAddon, type NativeModel, type NativeModelInfo, type NativeSpecialToken, type NativeSystemInfo } from "../bindings/index.js";
 import { abortError, RrmEngineError } from "./errors.js";
+import { kvNumber, kvString, type GgufHeader } from "./gguf/reader.js";
 import { validateModelFile } from "./gguf/validate-model.js";
 import * as v from "./validate.js";
 
 export interface LoadModelOptions {
-  /** Layers offloaded to the GPU: a number, or "auto" (all, where a GPU backend is built in). */
+  /** Layers offloaded to the GPU: a number, or "auto" (default): all that fit in free GPU memory. */
   gpuLayers?: number | "auto";
   /** Memory-map the file (default true). */
   useMmap?: boolean;
@@ -91,11 +92,25 @@ export class Model {
   }
 }
 
+// Room kept free beside the weights for the KV cache and compute buffers when choosing layers.
+const GPU_RESERVE_BYTES = 2 * 2 ** 30;
+
+/** -1 (all layers) when the weights fit in the GPUs' free memory, else the share of layers that do. */
+function layersThatFit(header: GgufHeader, fileBytes: number, sys: NativeSystemInfo): number {
+  const gpus = sys.devices.filter((d) => d.type === "gpu" || d.type === "igpu");
+  if (gpus.length === 0) return 0;
+  const free = gpus.reduce((s, d) => s + d.memoryFree, 0) * 0.95 - GPU_RESERVE_BYTES;
+  if (fileBytes <= free) return -1;
+  const arch = kvString(header, "general.architecture");
+  const layers = kvNumber(header, `${arch}.block_count`) ?? 0;
+  return Math.max(0, Math.floor((layers * Math.max(0, free)) / fileBytes));
+}
+
 export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<Model> {
   v.str("path", path, { nonEmpty: true });
   const o = v.obj("options", options);
   v.knownKeys("options", o, ["gpuLayers", "useMmap", "signal", "onProgress"]);
-  const gpuLayers = o.gpuLayers === "auto" || o.gpuLayers === undefined ? -1 : v.int("options.gpuLayers", o.gpuLayers, 0, 100000);
+  const requestedLayers = o.gpuLayers === "auto" || o.gpuLayers === undefined ? "auto" : v.int("options.gpuLayers", o.gpuLayers, 0, 100000);
   const useMmap = v.bool("options.useMmap", o.useMmap, true);
   const signal = v.signal("options.signal", o.signal);
   const onProgress = v.fn<(p: number) => void>("options.onProgress", o.onProgress);
@@ -108,9 +123,10 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
     throw new RrmEngineError(`Model file not found: ${path}`);
   }
   if (!st.isFile()) throw new RrmEngineError(`Model path is not a file: ${path}`);
-  validateModelFile(path); // throws GgufError naming the problem and the byte offset
+  const header = validateModelFile(path); // throws GgufError naming the problem and the byte offset
 
   const addon = loadAddon();
+  const gpuLayers = requestedLayers === "auto" ? layersThatFit(header, st.size, addon.systemInfo()) : requestedLayers;
   const native = new addon.Model();
   const onAbort = () => native.abortLoad();
   signal?.addEventListener("abort", onAbort, { once: true });
