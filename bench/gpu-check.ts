@@ -32,7 +32,8 @@ const gpu = values["dry-run"] ? await distribution(0) : await distribution("auto
 const top = cpu.logp.map((l, i) => [l, i]).sort((a, b) => b[0] - a[0]).slice(0, 50).map(([, i]) => i);
 const diffs = top.map((i) => Math.abs(cpu.logp[i] - gpu.logp[i]));
 const maxAbs = Math.max(...diffs), meanAbs = diffs.reduce((a, b) => a + b, 0) / diffs.length;
-const gpuTop = gpu.logp.indexOf(Math.max(...gpu.logp));
+const argmax = (xs: number[]) => xs.reduce((best, x, i) => (x > xs[best] ? i : best), 0);
+const gpuTop = argmax(gpu.logp);
 const ok = cpu.first === gpu.first && gpuTop === top[0] && maxAbs <= MAX_ABS && meanAbs <= MEAN_ABS;
 console.log(`model ${path}`);
 console.log(`greedy token: cpu ${cpu.first}, gpu ${gpu.first}; next-token top: cpu ${top[0]}, gpu ${gpuTop}`);
