@@ -9,7 +9,7 @@ import * as v from "./validate.js";
 export type KvMode = "unified" | "split" | "auto";
 
 export interface EngineOptions {
-  /** KV cells: in unified mode shared by all sequences; in split mode given to each. Default 8192. */
+  /** KV cells: in unified mode shared by all sequences; in split mode given to each. Default 32768 (one RRM judgment may reason for 8192 tokens); split: 4096 per sequence. */
   contextSize?: number;
   /** Samples decoding at once (more are queued). Default 16. */
   maxSequences?: number;
@@ -126,7 +126,7 @@ export class Engine {
     const requested = v.oneOf("options.kvMode", o.kvMode, ["unified", "split", "auto"] as const, "auto");
     this.kvMode = requested === "auto" ? autoKvMode(model, maxSequences) : requested;
     const native = {
-      contextSize: v.int("options.contextSize", o.contextSize, 64, 1 << 22, 8192),
+      contextSize: v.int("options.contextSize", o.contextSize, 64, 1 << 22, this.kvMode === "split" ? 4096 : 32768),
       maxSequences,
       threads: v.int("options.threads", o.threads, 0, 1024, 0),
       samplingThreads: v.int("options.samplingThreads", o.samplingThreads, 0, 1024, 0),
