@@ -6,9 +6,9 @@ import { RrmEngineError } from "../errors.js";
 import type { Model } from "../model.js";
 import { RRM_SYSTEM_PROMPT, rrmUserPrompt } from "./prompt-text.js";
 
-// Private-use code points cannot come from a template; they mark where user text goes.
+// Private-use code points cannot come from a template; they mark where the query (0) and the
+// first (1) and second (2) responses go.
 const MARK = "\uE000";
-const SLOTS = ["query", "first", "second"] as const;
 const sentinel = (i: number) => `${MARK}${i}${MARK}`;
 
 export interface RrmPromptInput { query: string; first: string; second: string }
@@ -84,4 +84,4 @@ export class RrmPrompter {
   }
 }
 
-export { RRM_SYSTEM_PROMPT, rrmUserPrompt, SLOTS };
+export { RRM_SYSTEM_PROMPT, rrmUserPrompt };

@@ -48,6 +48,18 @@ test("tokenize leaves special-token text as text unless asked", async () => {
   m.dispose();
 });
 
+test("every weight type loads and generates (f16, q8_0, q4_k)", async () => {
+  const { createEngine } = await import("../../lib/engine.js");
+  for (const type of ["f16", "q8_0", "q4_k"] as const) {
+    const m = await loadModel(tinyModel({ type }));
+    const e = createEngine(m, { contextSize: 512, maxSequences: 2, threads: 2 });
+    const r = await e.generate({ prompt: "Testing weights of type " + type, n: 2, maxTokens: 4, ignoreEos: true, seed: 1 });
+    assert.is(r.stats.generatedTokens, 8, type);
+    e.dispose();
+    m.dispose();
+  }
+});
+
 test("bad model files are clear errors, not crashes", async () => {
   await rejects(loadModel(join(dir, "nope.gguf")), /not found/);
   await rejects(loadModel(dir), /not a file/);
