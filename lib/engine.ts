@@ -241,15 +241,15 @@ export class Engine {
     const o = v.obj("request.forced", f);
     v.knownKeys("request.forced", o, ["afterTokens", "unlessToken", "tokens", "probeTokens"]);
     const nv = this.model.info.vocabularySize;
-    const ids = (name: string, x: unknown, min: number) => {
-      if (!Array.isArray(x) || x.length < min || x.some((t) => !Number.isInteger(t) || t < 0 || t >= nv)) v.fail(`an array of at least ${min} token ids`, name, x);
+    const ids = (name: string, x: unknown, min: number, max: number) => {
+      if (!Array.isArray(x) || x.length < min || x.length > max || x.some((t) => !Number.isInteger(t) || t < 0 || t >= nv)) v.fail(`an array of ${min}..${max} token ids in 0..${nv - 1}`, name, x);
       return Int32Array.from(x as number[]);
     };
     return {
       budget: v.int("request.forced.afterTokens", o.afterTokens, 1, this.contextSize),
       endToken: v.int("request.forced.unlessToken", o.unlessToken, -1, nv - 1),
-      tokens: ids("request.forced.tokens", o.tokens, 0),
-      probe: ids("request.forced.probeTokens", o.probeTokens, 1),
+      tokens: ids("request.forced.tokens", o.tokens, 0, 256),
+      probe: ids("request.forced.probeTokens", o.probeTokens, 1, nv),
     };
   }
 

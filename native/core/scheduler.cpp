@@ -134,6 +134,10 @@ uint64_t Scheduler::submit(RequestSpec spec) {
   if (spec.n < 1 || spec.n > config_.max_sequences) {
     throw std::invalid_argument("n must be between 1 and the engine's maxSequences (" + std::to_string(config_.max_sequences) + "), got " + std::to_string(spec.n));
   }
+  if ((int32_t) spec.forced.tokens.size() + 1 > n_batch_) {
+    // The forced text is decoded in one step together with the last sampled token.
+    throw std::invalid_argument("the forced continuation has " + std::to_string(spec.forced.tokens.size()) + " tokens; at most " + std::to_string(n_batch_ - 1) + " fit in one step (batchSize)");
+  }
   if (spec.max_tokens < 1) throw std::invalid_argument("maxTokens must be at least 1, got " + std::to_string(spec.max_tokens));
   const int32_t forced = spec.forced.budget >= 0 ? (int32_t) spec.forced.tokens.size() : 0;
   const int64_t per_sample = (int64_t) spec.max_tokens + forced;
