@@ -4,6 +4,7 @@
 // The roofline (PERF.md): each step reads the weights once plus every sequence's KV cells.
 //   npx tsx bench/gpu-votes.ts [--out DIR] [--sizes 32,64,128] [--shape 7b]
 import { statSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadAddon } from "../bindings/index.js";
@@ -50,7 +51,7 @@ for (const b of sizes) {
   }
   const bb: Record<string, number> = {};
   for (const unified of [true, false]) {
-    const r = batchedBench({ model: path, prompt: PROMPT, gen: GEN, parallel: [b], threads: 8, shared: true, unified, ctx: unified ? PROMPT + b * GEN + 512 : (PROMPT + GEN + 64) * b, batch: Math.max(512, b), gpuLayers: 99 });
+    const r = batchedBench({ model: path, prompt: PROMPT, gen: GEN, parallel: [b], threads: availableParallelism(), shared: true, unified, ctx: unified ? PROMPT + b * GEN + 512 : (PROMPT + GEN + 64) * b, batch: Math.max(512, b), gpuLayers: 99 });
     bb[unified ? "unified" : "split"] = r.rows[0].sTg;
     log.push(`${r.command}\n  ${JSON.stringify(r.rows[0])}`);
   }
