@@ -83,8 +83,8 @@ export async function compareCommand(argv: string[]): Promise<number> {
         return { query: str(o?.query, "query", line), a: str(o?.a, "a", line), b: str(o?.b, "b", line), id: o?.id };
       },
       async (item) => {
-        let mine = 0;
-        const res = await judge.compare(item, { ...opts, onProgress: (p) => { bar.tokens += p.generatedTokens - mine; mine = p.generatedTokens; bar.update(); } });
+        const count = bar.tokenCounter();
+        const res = await judge.compare(item, { ...opts, onProgress: (p) => count(p.generatedTokens) });
         bar.votes += res.votes.a + res.votes.b + res.votes.invalid;
         return {
           ...(item.id !== undefined ? { id: item.id } : {}),
@@ -120,16 +120,17 @@ export async function rankCommand(argv: string[]): Promise<number> {
         return { query: str(o.query, "query", line), candidates: o.candidates as string[], id: o.id };
       },
       async (item) => {
-        let mine = 0;
+        const count = bar.tokenCounter();
         const res = await judge.rank(item.query, item.candidates, {
           ...opts, strategy: values.strategy as never, bootstrap: intFlag(values, "bootstrap"),
-          onProgress: (p) => { bar.tokens += p.generatedTokens - mine; mine = p.generatedTokens; bar.update(); },
+          onProgress: (p) => count(p.generatedTokens),
         });
         bar.votes += res.stats.judgments;
         return { ...(item.id !== undefined ? { id: item.id } : {}), winner: res.winner, strategy: res.strategy, ranking: res.ranking, rounds: res.rounds, matches: res.matches, stats: res.stats };
       },
       () => { bar.items++; bar.update(); });
     bar.done();
+    if (r.failed) console.error(`${r.failed} item(s) failed; see their "error" fields`);
     return r.failed ? 1 : 0;
   } finally {
     engine.dispose();

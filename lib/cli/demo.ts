@@ -37,14 +37,12 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const judge = createJudge(engine);
   const bar = new ProgressBar("knockout", n - 1);
   try {
-    let mine = 0;
     const r = await judge.rank(QUERY, candidates, {
       strategy: "knockout", votes, thinkingBudget: budget, maxTokens: budget + 16, seed,
-      onProgress: (p) => { bar.items = p.matchesDone; bar.tokens = p.generatedTokens; mine = p.generatedTokens; bar.update(); },
+      onProgress: (p) => { bar.items = p.matchesDone; bar.tokens = p.generatedTokens; bar.update(); },
     });
     bar.votes = r.stats.judgments;
     bar.done();
-    void mine;
     console.log(`\nQuery: ${QUERY}\n`);
     for (let round = 1; round <= r.rounds; round++) {
       console.log(`Round ${round}:`);

@@ -24,6 +24,15 @@ export class ProgressBar {
     const line = `${this.label} ${bar}${this.items}${this.total ? "/" + this.total : ""} items | ${this.votes} votes | ${this.tokens} tokens | ${rate} tok/s | ${secs.toFixed(1)}s`;
     process.stderr.write(this.#tty ? `\r${line}\x1b[K` : line + "\n");
   }
+  /** A per-item token counter: the item reports its running total, the bar adds the increase. */
+  tokenCounter(): (runningTotal: number) => void {
+    let seen = 0;
+    return (total) => {
+      this.tokens += total - seen;
+      seen = total;
+      this.update();
+    };
+  }
   done() {
     this.update(true);
     if (this.#enabled && this.#tty) process.stderr.write("\n");
