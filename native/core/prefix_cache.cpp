@@ -22,6 +22,14 @@ PrefixCache::Match PrefixCache::best(const std::vector<llama_token> & prompt) co
   return m;
 }
 
+int32_t PrefixCache::longest_shared(const std::vector<llama_token> & prompt) const {
+  int32_t best = 0;
+  for (const auto & e : entries_) {
+    if (e->ready && e->shared) best = std::max(best, common_prefix(e->tokens, prompt));
+  }
+  return std::min(best, (int32_t) prompt.size() - 1);
+}
+
 int32_t PrefixCache::pending_overlap(const std::vector<llama_token> & prompt) const {
   int32_t best = 0;
   for (const auto & e : entries_) {

@@ -38,6 +38,9 @@ class PrefixCache {
   // The ready entry sharing the longest prefix with `prompt`, capped at prompt.size() - 1 so the
   // last prompt token is always decoded (its logits start sampling).
   Match best(const std::vector<llama_token> & prompt) const;
+  // The longest prefix shared with any ready entry, whole or not (split KV cannot copy part of
+  // one, so the scheduler computes such a prefix once as an entry of its own).
+  int32_t longest_shared(const std::vector<llama_token> & prompt) const;
   // The longest prefix shared with an entry still being prefilled.
   int32_t pending_overlap(const std::vector<llama_token> & prompt) const;
 

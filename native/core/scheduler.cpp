@@ -50,6 +50,8 @@ struct Scheduler::Request {
   int32_t reserved = 0;
   int32_t forced_len = 0;
   bool finished = false, cancelled = false, stepped = false;
+  // Computes a shared prefix as a cache entry for others (split KV); no samples, no events.
+  bool internal = false;
   RequestStats stats;
   Clock::time_point t_submit, t_admit, t_prefilled;
 };
@@ -199,6 +201,16 @@ llama_seq_id Scheduler::take_seq(llama_seq_id prefer) {
   return id;
 }
 
+llama_seq_id Scheduler::lowest_free_run(int32_t n) const {
+  llama_seq_id start = -1, len = 0, last = -2;
+  for (llama_seq_id id : free_seqs_) {
+    if (id != last + 1) start = id, len = 0;
+    last = id;
+    if (++len == n) return start;
+  }
+  return free_seqs_.empty() ? 0 : *free_seqs_.begin();  // no run that long: lowest ids
+}
+
 void Scheduler::give_seq(llama_seq_id id) {
   llama_memory_seq_rm(mem_, id, -1, -1);
   free_seqs_.insert(id);
@@ -227,6 +239,21 @@ bool Scheduler::try_admit(Request & r) {
   // shared part twice costs more than one step of delay.
   if (use_cache && cache_.pending_overlap(prompt) >= match.length + config_.defer_prefix_min) return false;
 
+  if (use_cache && kv_mode_ == KvMode::Split && !r.internal) {
+    // Split KV copies whole sequences only. When this prompt shares much more with an entry than
+    // any whole-prefix entry gives, compute that shared prefix once as an entry of its own and
+    // wait for it: this and later prompts then copy it and compute only their own suffix.
+    const int32_t shared = cache_.longest_shared(prompt);
+    if (shared >= match.length + config_.defer_prefix_min) {
+      auto prefix = std::make_unique<Request>();
+      prefix->internal = true;
+      prefix->spec.prompt.assign(prompt.begin(), prompt.begin() + shared);
+      prefix->spec.n = 0;
+      prefix->t_submit = Clock::now();
+      if (try_admit(*prefix)) live_.push_back(std::move(prefix));
+      return false;
+    }
+  }
   const int32_t P = (int32_t) prompt.size();
   const int32_t gen = r.spec.n * (r.spec.max_tokens + r.forced_len);
   const int32_t cells = (P - match.length) + gen;
@@ -235,7 +262,9 @@ bool Scheduler::try_admit(Request & r) {
   if (match.entry) match.entry->pins--;
   if (!ok) return false;
 
-  llama_seq_id entry_seq = take_seq();
+  // Prompts take ids from the top, samples from the bottom: live samples then sit on consecutive
+  // ids, which split KV needs to decode a step in one pass over the weights (PERF.md).
+  llama_seq_id entry_seq = take_seq(*free_seqs_.rbegin());
   if (match.length > 0) {
     if (kv_mode_ == KvMode::Split) llama_memory_seq_cp(mem_, match.entry->seq, entry_seq, -1, -1);
     else llama_memory_seq_cp(mem_, match.entry->seq, entry_seq, 0, match.length);
@@ -249,7 +278,7 @@ bool Scheduler::try_admit(Request & r) {
   reserved_cells_ += gen;
   // Consecutive ids for the samples: split KV cuts a step into several passes otherwise.
   r.samples.resize(r.spec.n);
-  llama_seq_id prev = -1;
+  llama_seq_id prev = lowest_free_run(r.spec.n) - 1;
   for (int32_t i = 0; i < r.spec.n; ++i) {
     Sample & s = r.samples[i];
     s.index = i;
@@ -260,7 +289,7 @@ bool Scheduler::try_admit(Request & r) {
   r.state = Request::Prefilling;
   r.t_admit = Clock::now();
   r.stats.queued_ms = ms_between(r.t_submit, r.t_admit);
-  stats_.prompt_tokens_submitted += P;
+  if (!r.internal) stats_.prompt_tokens_submitted += P;
   stats_.prompt_tokens_computed += P - match.length;
   stats_.prompt_tokens_reused += match.length;
   return true;
@@ -322,6 +351,7 @@ void Scheduler::finish_request(Request & r, const std::string & error, bool canc
   auto now = Clock::now();
   r.stats.total_ms = ms_between(r.t_submit, now);
   if (r.state == Request::Decoding) r.stats.decode_ms = ms_between(r.t_prefilled, now);
+  if (r.internal) return;
   stats_.requests_done++;
   publish_stats();  // before JS hears of it: stats() read in its callback must already agree
   Event e;
@@ -468,6 +498,7 @@ void Scheduler::step() {
         s.pos = P;
         jobs.push_back({r, &s, row});
       }
+      if (r->samples.empty()) finish_request(*r, "", false);  // a prefix entry: its work is done
     } else if (r->state == Request::Decoding) {
       for (Sample & s : r->samples) {
         if (s.done || s.out_row < 0) continue;
@@ -553,7 +584,7 @@ void Scheduler::publish_stats() {
   int32_t live_seqs = 0, live_reqs = 0;
   for (auto & r : live_) {
     live_seqs += r->live;
-    live_reqs += r->finished ? 0 : 1;
+    live_reqs += (r->finished || r->internal) ? 0 : 1;
   }
   std::lock_guard<std::mutex> lock(mutex_);
   shared_stats_ = stats_;

@@ -73,6 +73,7 @@ class Scheduler {
   void release_entry(CacheEntry * e);
   int32_t seqs_free() const { return (int32_t) free_seqs_.size(); }
   llama_seq_id take_seq(llama_seq_id prefer = -1);
+  llama_seq_id lowest_free_run(int32_t n) const;
   void give_seq(llama_seq_id id);
   void emit(Event && e);
 

@@ -10,8 +10,8 @@ import { tinyRrmModel } from "../helpers/models.js";
 const QUERY = "Which answer explains photosynthesis better? Give reasons.";
 const CANDIDATES = Array.from({ length: 8 }, (_, i) => `Candidate ${i}: plants turn light, water and carbon dioxide into sugar and oxygen (${"detail ".repeat(i + 1)}).`);
 
-async function round(model: Model, prefixCache: boolean) {
-  const engine = createEngine(model, { contextSize: 8192, maxSequences: 16, threads: 2 });
+async function round(model: Model, prefixCache: boolean, kvMode: "unified" | "split" = "unified") {
+  const engine = createEngine(model, { contextSize: kvMode === "split" ? 1024 : 8192, maxSequences: 16, threads: 2, kvMode });
   engine.setPrefixCache(prefixCache);
   const judge = createJudge(engine);
   const pairs = [[0, 1], [2, 3], [4, 5], [6, 7]];
@@ -49,6 +49,20 @@ test("a knockout round of 4 pairs computes the shared prefix once, with the same
   // prefix was computed in a batch of another composition (measured: ~2e-3).
   assert.equal(cached.results.map((r) => r.samples.map((s) => s.text)), uncached.results.map((r) => r.samples.map((s) => s.text)));
   cached.results.forEach((r, k) => assert.ok(Math.abs(r.probabilityA! - uncached.results[k].probabilityA!) < 1e-2, `pair ${k} probability`));
+  model.dispose();
+});
+
+test("split KV: the shared prefix is computed once as its own entry, then copied whole", async () => {
+  const model = await loadModel(tinyRrmModel());
+  const split = await round(model, true, "split");
+  const unified = await round(model, true, "unified");
+  const shared = commonPrefix(split.prompts);
+  const onceEach = shared + split.prompts.reduce((s, p) => s + p.length - shared, 0);
+  console.log(`split: computed ${split.stats.promptTokensComputed} of ${split.stats.promptTokensSubmitted} submitted (bound ${onceEach} + the first prompt's copy of the prefix ${shared})`);
+  // The first prompt is computed whole before anyone knows what others share; the shared prefix is
+  // then computed once more as an entry of its own. Without it split would compute everything.
+  assert.ok(split.stats.promptTokensComputed <= onceEach + shared);
+  assert.equal(split.results.map((r) => r.samples.map((s) => s.verdict)), unified.results.map((r) => r.samples.map((s) => s.verdict)));
   model.dispose();
 });
 
