@@ -44,6 +44,7 @@ export async function tournamentBenchmark(o: TournamentOptions) {
     // Split KV gives every sequence its own contextSize cells; unified shares them all.
     const engine = createEngine(model, { contextSize: o.kvMode === "split" ? 1024 : 32768, maxSequences: Math.min(240, pairsInRound * run.votes), threads: o.threads, kvMode: o.kvMode });
     const judge = createJudge(engine);
+    await engine.generate({ prompt: [1000, 1001, 1002, 1003], n: 1, maxTokens: 2, ignoreEos: true, prefixCache: false }); // page the weights in
     // Budget = gen: every judgment samples `gen` tokens, then its verdict is read (forced).
     const ours = await timed(() => judge.rank(query, candidates, { strategy: run.strategy, votes: run.votes, thinkingBudget: o.gen, maxTokens: o.gen + 8, earlyStop: false, seed: 7 }));
     const s = engine.stats();

@@ -25,6 +25,9 @@ export async function votesBenchmark(o: VotesOptions) {
   for (let rep = 0; rep < o.reps; rep++) {
     for (const kvMode of o.kvModes) {
       const engine = createEngine(model, { contextSize: o.prompt + o.n * o.gen + 256, maxSequences: o.n, threads: o.threads, kvMode });
+      // Touch every weight page first (the model is memory-mapped): llama-batched-bench's timings
+      // exclude its model load too.
+      await engine.generate({ prompt: prompt.slice(0, 16), n: 1, maxTokens: 2, ignoreEos: true, prefixCache: false });
       const r = await timed(() => engine.generate({ prompt, n: o.n, maxTokens: o.gen, temperature: 0.6, seed: rep, ignoreEos: true, prefixCache: false }));
       add(`rrm-engine (${kvMode})`, r.ms);
       const s = engine.stats();
