@@ -1,5 +1,5 @@
 // The `rrm` commands. Each takes argv after its name and returns an exit code.
-import { createJudge, type CompareOptions } from "../rrm/judge.js";
+import { createJudge, type CompareOptions, type Judge } from "../rrm/judge.js";
 import { loadAddon } from "../../bindings/index.js";
 import { loadModel } from "../model.js";
 import { makeTestModel } from "../testmodel/make-model.js";
@@ -68,31 +68,23 @@ const str = (v: unknown, name: string, line: number) => {
   return v;
 };
 
-export async function compareCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { ...ENGINE_FLAGS, ...JUDGE_FLAGS });
-  if (values.help) return console.log(HELP.compare), 0;
-  const opts = judgeOptions(values);
-  const concurrency = intFlag(values, "concurrency", 8)!;
-  const { model, engine } = await openEngine(values, need(opts, concurrency));
+/**
+ * What compare and rank share: open the engine, run the JSONL items through the judge with a
+ * progress bar, report failed items, free everything.
+ */
+async function judgeJsonl<T>(
+  label: string,
+  values: Record<string, any>,
+  concurrency: number,
+  pairsPerItem: number,
+  check: (value: unknown, line: number) => T,
+  work: (judge: Judge, item: T, bar: ProgressBar) => Promise<unknown>,
+): Promise<number> {
+  const { model, engine } = await openEngine(values, need(judgeOptions(values), concurrency, pairsPerItem));
   const judge = createJudge(engine);
-  const bar = new ProgressBar("compare", undefined, !values["no-progress"]);
+  const bar = new ProgressBar(label, undefined, !values["no-progress"]);
   try {
-    const r = await runItems(values.input, values.output, concurrency,
-      (v, line) => {
-        const o = v as Record<string, unknown>;
-        return { query: str(o?.query, "query", line), a: str(o?.a, "a", line), b: str(o?.b, "b", line), id: o?.id };
-      },
-      async (item) => {
-        const count = bar.tokenCounter();
-        const res = await judge.compare(item, { ...opts, onProgress: (p) => count(p.generatedTokens) });
-        bar.votes += res.votes.a + res.votes.b + res.votes.invalid;
-        return {
-          ...(item.id !== undefined ? { id: item.id } : {}),
-          winner: res.winner, reason: res.reason, votes: res.votes, probabilityA: res.probabilityA, earlyStopped: res.earlyStopped,
-          samples: res.samples.map((s) => ({ verdict: s.verdict, invalidReason: s.invalidReason, swapped: s.swapped, tokens: s.tokens, finishReason: s.finishReason, probabilityA: s.probabilityA })),
-        };
-      },
-      () => { bar.items++; bar.update(); });
+    const r = await runItems(values.input, values.output, concurrency, check, (item) => work(judge, item, bar), () => { bar.items++; bar.update(); });
     bar.done();
     if (r.failed) console.error(`${r.failed} item(s) failed; see their "error" fields`);
     return r.failed ? 1 : 0;
@@ -102,40 +94,51 @@ export async function compareCommand(argv: string[]): Promise<number> {
   }
 }
 
+const withId = (id: unknown) => (id !== undefined ? { id } : {});
+
+export async function compareCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { ...ENGINE_FLAGS, ...JUDGE_FLAGS });
+  if (values.help) return console.log(HELP.compare), 0;
+  const opts = judgeOptions(values);
+  return judgeJsonl("compare", values, intFlag(values, "concurrency", 8)!, 1,
+    (v, line) => {
+      const o = v as Record<string, unknown>;
+      return { query: str(o?.query, "query", line), a: str(o?.a, "a", line), b: str(o?.b, "b", line), id: o?.id };
+    },
+    async (judge, item, bar) => {
+      const count = bar.tokenCounter();
+      const res = await judge.compare(item, { ...opts, onProgress: (p) => count(p.generatedTokens) });
+      bar.votes += res.votes.a + res.votes.b + res.votes.invalid;
+      return {
+        ...withId(item.id),
+        winner: res.winner, reason: res.reason, votes: res.votes, probabilityA: res.probabilityA, earlyStopped: res.earlyStopped,
+        samples: res.samples.map((s) => ({ verdict: s.verdict, invalidReason: s.invalidReason, swapped: s.swapped, tokens: s.tokens, finishReason: s.finishReason, probabilityA: s.probabilityA })),
+      };
+    });
+}
+
 export async function rankCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { ...ENGINE_FLAGS, ...JUDGE_FLAGS, strategy: { type: "string" }, bootstrap: { type: "string" } });
   if (values.help) return console.log(HELP.rank), 0;
   const opts = judgeOptions(values);
-  const concurrency = intFlag(values, "concurrency", 2)!;
-  const { model, engine } = await openEngine(values, need(opts, concurrency, 4));
-  const judge = createJudge(engine);
-  const bar = new ProgressBar("rank", undefined, !values["no-progress"]);
-  try {
-    const r = await runItems(values.input, values.output, concurrency,
-      (v, line) => {
-        const o = v as Record<string, unknown>;
-        if (!Array.isArray(o?.candidates) || o.candidates.length === 0 || o.candidates.some((c) => typeof c !== "string")) {
-          throw new Error(`line ${line}: "candidates" must be a non-empty array of strings`);
-        }
-        return { query: str(o.query, "query", line), candidates: o.candidates as string[], id: o.id };
-      },
-      async (item) => {
-        const count = bar.tokenCounter();
-        const res = await judge.rank(item.query, item.candidates, {
-          ...opts, strategy: values.strategy as never, bootstrap: intFlag(values, "bootstrap"),
-          onProgress: (p) => count(p.generatedTokens),
-        });
-        bar.votes += res.stats.judgments;
-        return { ...(item.id !== undefined ? { id: item.id } : {}), winner: res.winner, strategy: res.strategy, ranking: res.ranking, rounds: res.rounds, matches: res.matches, stats: res.stats };
-      },
-      () => { bar.items++; bar.update(); });
-    bar.done();
-    if (r.failed) console.error(`${r.failed} item(s) failed; see their "error" fields`);
-    return r.failed ? 1 : 0;
-  } finally {
-    engine.dispose();
-    model.dispose();
-  }
+  // A knockout round or round-robin keeps several pairs per item in flight.
+  return judgeJsonl("rank", values, intFlag(values, "concurrency", 2)!, 4,
+    (v, line) => {
+      const o = v as Record<string, unknown>;
+      if (!Array.isArray(o?.candidates) || o.candidates.length === 0 || o.candidates.some((c) => typeof c !== "string")) {
+        throw new Error(`line ${line}: "candidates" must be a non-empty array of strings`);
+      }
+      return { query: str(o.query, "query", line), candidates: o.candidates as string[], id: o.id };
+    },
+    async (judge, item, bar) => {
+      const count = bar.tokenCounter();
+      const res = await judge.rank(item.query, item.candidates, {
+        ...opts, strategy: values.strategy as never, bootstrap: intFlag(values, "bootstrap"),
+        onProgress: (p) => count(p.generatedTokens),
+      });
+      bar.votes += res.stats.judgments;
+      return { ...withId(item.id), winner: res.winner, strategy: res.strategy, ranking: res.ranking, rounds: res.rounds, matches: res.matches, stats: res.stats };
+    });
 }
 
 export async function makeModelCommand(argv: string[]): Promise<number> {

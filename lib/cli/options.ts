@@ -39,21 +39,16 @@ export function parse(argv: string[], options: NonNullable<ParseArgsConfig["opti
   }
 }
 
-export function intFlag(values: Record<string, unknown>, name: string, fallback?: number): number | undefined {
+function numberFlag(values: Record<string, unknown>, name: string, integer: boolean, fallback?: number): number | undefined {
   const raw = values[name];
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n)) throw new UsageError(`--${name} expects an integer, got ${JSON.stringify(raw)}`);
+  if (integer ? !Number.isInteger(n) : !Number.isFinite(n)) throw new UsageError(`--${name} expects ${integer ? "an integer" : "a number"}, got ${JSON.stringify(raw)}`);
   return n;
 }
 
-export function numFlag(values: Record<string, unknown>, name: string, fallback?: number): number | undefined {
-  const raw = values[name];
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n)) throw new UsageError(`--${name} expects a number, got ${JSON.stringify(raw)}`);
-  return n;
-}
+export const intFlag = (values: Record<string, unknown>, name: string, fallback?: number) => numberFlag(values, name, true, fallback);
+export const numFlag = (values: Record<string, unknown>, name: string, fallback?: number) => numberFlag(values, name, false, fallback);
 
 export async function openEngine(values: Record<string, unknown>, need: { sequences: number; cellsPerRequest: number; concurrent: number }): Promise<{ model: Model; engine: Engine }> {
   const path = values.model as string | undefined;

@@ -3,8 +3,8 @@
 // placeholder tokens to DeepSeek-R1-Distill's special tokens and carries its chat template.
 import { existsSync, mkdirSync, renameSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { packageRoot } from "../../bindings/index.js";
 import { readGgufHeader, type GgufArray } from "../gguf/reader.js";
 import { GgmlType, ValueType } from "../gguf/types.js";
 import { writeGguf, type KvToWrite, type TensorToWrite } from "../gguf/writer.js";
@@ -25,15 +25,11 @@ export interface MakeModelOptions {
   contextLength?: number;
 }
 
-const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..").replace(/[\\/]dist$/, "");
-const rootGuess = existsSync(join(packageRoot, "package.json")) ? packageRoot : resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 export function defaultVocabPath(): string {
   if (process.env.RRM_VOCAB_GGUF) return process.env.RRM_VOCAB_GGUF;
-  for (const root of [rootGuess, packageRoot, process.cwd()]) {
-    const p = join(root, "deps", "llama.cpp", "models", "ggml-vocab-qwen2.gguf");
-    if (existsSync(p)) return p;
-  }
+  const p = join(packageRoot(), "deps", "llama.cpp", "models", "ggml-vocab-qwen2.gguf");
+  if (existsSync(p)) return p;
   throw new Error("cannot find ggml-vocab-qwen2.gguf: run `npm install` (it fetches the llama.cpp source) or set RRM_VOCAB_GGUF");
 }
 

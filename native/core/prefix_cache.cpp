@@ -71,10 +71,5 @@ void PrefixCache::remove(CacheEntry * entry) {
   entries_.remove_if([&](const std::unique_ptr<CacheEntry> & e) { return e.get() == entry; });
 }
 
-std::vector<CacheEntry *> PrefixCache::entries() const {
-  std::vector<CacheEntry *> out;
-  for (const auto & e : entries_) out.push_back(e.get());
-  return out;
-}
 
 }  // namespace rrm

@@ -47,7 +47,6 @@ class PrefixCache {
   CacheEntry * add(llama_seq_id seq, std::vector<llama_token> tokens, const Match & from, bool shared, uint64_t now);
   CacheEntry * lru_evictable() const;
   void remove(CacheEntry * entry);
-  std::vector<CacheEntry *> entries() const;
 
   int32_t cells() const { return cells_; }
   int32_t size() const { return (int32_t) entries_.size(); }

@@ -353,14 +353,20 @@ void Scheduler::finish_request(Request & r, const std::string & error, bool canc
   if (r.state == Request::Decoding) r.stats.decode_ms = ms_between(r.t_prefilled, now);
   if (r.internal) return;
   stats_.requests_done++;
-  publish_stats();  // before JS hears of it: stats() read in its callback must already agree
   Event e;
   e.type = Event::RequestDone;
   e.request_id = r.id;
   e.stats = r.stats;
   e.cancelled = cancelled;
   e.error = error;
-  emit(std::move(e));
+  done_events_.push_back(std::move(e));  // released by flush_done(), after the stats
+}
+
+void Scheduler::flush_done() {
+  // Stats first: stats() read in JS when it hears a request ended must already agree.
+  publish_stats();
+  for (Event & e : done_events_) emit(std::move(e));
+  done_events_.clear();
 }
 
 void Scheduler::fail_requests(const std::vector<Request *> & failed, const std::string & error) {
@@ -612,8 +618,7 @@ void Scheduler::loop() {
     admit();
     step();
     live_.erase(std::remove_if(live_.begin(), live_.end(), [](const std::unique_ptr<Request> & r) { return r->finished; }), live_.end());
-
-    publish_stats();
+    flush_done();
   }
   // Disposed: everything still queued or running ends with an error, nothing is left hanging.
   {
@@ -630,6 +635,7 @@ void Scheduler::loop() {
   fail_requests(all, why);
   waiting_.clear();
   live_.clear();
+  flush_done();
 }
 
 }  // namespace rrm

@@ -70,6 +70,7 @@ class Scheduler {
   void fail_requests(const std::vector<Request *> & failed, const std::string & error);
   void process_cancellations();
   void publish_stats();
+  void flush_done();
   void release_entry(CacheEntry * e);
   int32_t seqs_free() const { return (int32_t) free_seqs_.size(); }
   llama_seq_id take_seq(llama_seq_id prefer = -1);
@@ -107,6 +108,7 @@ class Scheduler {
   int32_t reserved_cells_ = 0;  // worst-case generated cells of live requests (unified KV)
   uint64_t tick_ = 0;
   EngineStats stats_;
+  std::vector<Event> done_events_;  // RequestDone events of this step, sent after its stats
   std::atomic<bool> prefix_cache_enabled_{true};
   std::thread thread_;
   bool joined_ = false;
