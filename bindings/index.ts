@@ -12,6 +12,8 @@ export interface NativeModelInfo {
   trainingContextSize: number;
   embeddingSize: number;
   layers: number;
+  heads: number;
+  kvHeads: number;
   parameters: number;
   sizeBytes: number;
   vocabularySize: number;
@@ -48,6 +50,10 @@ export interface NativeEngineOptions {
   kvMode: "unified" | "split";
   flashAttention: boolean;
   backendSampling: boolean;
+  /** ggml_type of K and V: 1 F16, 8 Q8_0, 2 Q4_0. */
+  kvType: number;
+  admission: "by-use" | "worst-case";
+  sampleHeadroom: number;
 }
 
 export interface NativeRequest {
@@ -63,6 +69,8 @@ export interface NativeRequest {
   stop: string[];
   prefixCache: boolean;
   progress: boolean;
+  priority: number;
+  sampleMaxTokens?: Int32Array;
   forced?: { budget: number; endToken: number; tokens: Int32Array; probe: Int32Array };
 }
 
@@ -72,6 +80,7 @@ export interface NativeRequestStats {
   prefixTokensReused: number;
   generatedTokens: number;
   steps: number;
+  preemptions: number;
   timings: { queuedMs: number; prefillMs: number; decodeMs: number; totalMs: number };
 }
 
@@ -103,6 +112,18 @@ export interface NativeEngineStats {
   prefixCacheEntries: number;
   prefixCacheCells: number;
   reservedCells: number;
+  /** Cells holding live samples' generated tokens (admission by use). */
+  generatedCells: number;
+  peakCells: number;
+  peakLiveSequences: number;
+  /** Samples preempted to host memory, waiting to resume. */
+  swappedSequences: number;
+  preemptions: number;
+  resumes: number;
+  swapBytes: number;
+  swapMs: number;
+  /** Samples that reached the edge of the context and ended with "length". */
+  edgeFinishes: number;
 }
 
 export interface NativeEngine {

@@ -3,14 +3,31 @@
 // events and settle the promises here.
 import { loadAddon, type NativeEngine, type NativeEngineStats, type NativeFinish, type NativeRequest, type NativeRequestStats } from "../bindings/index.js";
 import { abortError, RrmEngineError, RrmOptionError } from "./errors.js";
+import { autoContextSize, kvBytesPerCell, KV_TYPES, type KvType } from "./kv-budget.js";
 import type { Model } from "./model.js";
 import * as v from "./validate.js";
 
 export type KvMode = "unified" | "split" | "auto";
 
+export type { KvType } from "./kv-budget.js";
+
 export interface EngineOptions {
-  /** KV cells: in unified mode shared by all sequences; in split mode given to each. Default 32768 (one RRM judgment may reason for 8192 tokens); split: 4096 per sequence. */
-  contextSize?: number;
+  /**
+   * KV cells: in unified mode shared by all sequences; in split mode given to each. Default
+   * "auto": sized from free memory (lib/kv-budget.ts: on the CPU 20% of free RAM up to 2 GiB, on
+   * a GPU half the free VRAM; 16,384..131,072 cells). Split: 4096 per sequence.
+   */
+  contextSize?: number | "auto";
+  /** Storage of K and V: "f16" (default), "q8_0" (about half the bytes), "q4_0" (quarter). Quantized V needs flash attention. */
+  kvType?: KvType;
+  /**
+   * "by-use" (default): samples are admitted on the cells they use now plus `sampleHeadroom`, and
+   * preempted to host memory (resumed bit for bit) when a step runs out of cells. "worst-case":
+   * every request reserves prompt + n x maxTokens up front (the old behaviour; benchmarks).
+   */
+  admission?: "by-use" | "worst-case";
+  /** Cells kept free per admitted sample (admission by use). Default 64. */
+  sampleHeadroom?: number;
   /** Samples decoding at once (more are queued). Default 16. */
   maxSequences?: number;
   /** CPU threads for decoding. Default: all cores. */
@@ -48,6 +65,8 @@ export interface GenerateStats {
   prefixTokensReused: number;
   generatedTokens: number;
   steps: number;
+  /** Times one of its samples was preempted to host memory (or its prompt sent back to wait). */
+  preemptions: number;
   timings: NativeRequestStats["timings"];
 }
 
@@ -88,6 +107,23 @@ export interface GenerateRequest {
   forced?: ForcedContinuation;
   /** Use and fill the cross-request prefix cache (default true). */
   prefixCache?: boolean;
+  /** Higher is admitted first and preempted last (default 0); equal priorities run in order. */
+  priority?: number;
+  /** Each sample's own token limit (<= maxTokens), e.g. lengths drawn by a workload benchmark. */
+  sampleMaxTokens?: readonly number[];
+}
+
+export interface EngineInfo {
+  contextSize: number;
+  cellsPerSequence: number;
+  maxSequences: number;
+  kvMode: "unified" | "split";
+  kvType: KvType;
+  admission: "by-use" | "worst-case";
+  bytesPerCell: number;
+  kvBytes: number;
+  /** How the context size was chosen. */
+  contextSource: string;
 }
 
 export type EngineStats = NativeEngineStats;
@@ -106,14 +142,15 @@ interface Pending {
   stopped: boolean;
 }
 
-const REQUEST_KEYS = ["prompt", "n", "maxTokens", "temperature", "topP", "topK", "minP", "seed", "stop", "ignoreEos", "signal", "onProgress", "onSample", "stopSignal", "forced", "prefixCache"] as const;
-const ENGINE_KEYS = ["contextSize", "maxSequences", "threads", "samplingThreads", "kvMode", "batchSize", "prefixCacheSlots", "flashAttention", "backendSampling"] as const;
+const REQUEST_KEYS = ["prompt", "n", "maxTokens", "temperature", "topP", "topK", "minP", "seed", "stop", "ignoreEos", "signal", "onProgress", "onSample", "stopSignal", "forced", "prefixCache", "priority", "sampleMaxTokens"] as const;
+const ENGINE_KEYS = ["contextSize", "maxSequences", "threads", "samplingThreads", "kvMode", "batchSize", "prefixCacheSlots", "flashAttention", "backendSampling", "kvType", "admission", "sampleHeadroom"] as const;
 
 export class Engine {
   readonly model: Model;
   readonly kvMode: "unified" | "split";
   readonly contextSize: number;
   readonly maxSequences: number;
+  readonly info: EngineInfo;
   #native: NativeEngine;
   #pending = new Map<number, Pending>();
   #disposed = false;
@@ -125,16 +162,37 @@ export class Engine {
     const maxSequences = v.int("options.maxSequences", o.maxSequences, 1, 240, 16);
     const requested = v.oneOf("options.kvMode", o.kvMode, ["unified", "split", "auto"] as const, "auto");
     this.kvMode = requested === "auto" ? autoKvMode(model, maxSequences) : requested;
+    const kvType = v.oneOf("options.kvType", o.kvType, ["f16", "q8_0", "q4_0"] as const, "f16");
+    const flashAttention = v.bool("options.flashAttention", o.flashAttention, true);
+    if (kvType !== "f16" && !flashAttention) throw new RrmOptionError(`options.kvType "${kvType}" needs flash attention (llama.cpp stores a quantized V only with it); drop flashAttention: false or use kvType "f16"`);
+    const admission = v.oneOf("options.admission", o.admission, ["by-use", "worst-case"] as const, "by-use");
+    let contextSource = "options.contextSize";
+    let contextSize: number;
+    if (o.contextSize === undefined || o.contextSize === "auto") {
+      if (this.kvMode === "split") {
+        contextSize = 4096;
+        contextSource = "split KV default (4096 cells per sequence)";
+      } else {
+        const budget = autoContextSize(model.info, kvType, loadAddon().systemInfo(), model.gpuLayers > 0);
+        contextSize = budget.cells;
+        contextSource = `auto: ${budget.source}`;
+      }
+    } else {
+      contextSize = v.int("options.contextSize", o.contextSize, 64, 1 << 22);
+    }
     const native = {
-      contextSize: v.int("options.contextSize", o.contextSize, 64, 1 << 22, this.kvMode === "split" ? 4096 : 32768),
+      contextSize,
       maxSequences,
       threads: v.int("options.threads", o.threads, 0, 1024, 0),
       samplingThreads: v.int("options.samplingThreads", o.samplingThreads, 0, 1024, 0),
       kvMode: this.kvMode,
       batchSize: v.int("options.batchSize", o.batchSize, 16, 65536, 512),
       prefixCacheSlots: v.int("options.prefixCacheSlots", o.prefixCacheSlots, 1, 256 - maxSequences, Math.min(16, 256 - maxSequences)),
-      flashAttention: v.bool("options.flashAttention", o.flashAttention, true),
+      flashAttention,
       backendSampling: v.bool("options.backendSampling", o.backendSampling, false),
+      kvType: KV_TYPES[kvType].ggmlType,
+      admission,
+      sampleHeadroom: v.int("options.sampleHeadroom", o.sampleHeadroom, 1, 1 << 20, 64),
     };
     this.model = model;
     const addon = loadAddon();
@@ -146,6 +204,9 @@ export class Engine {
     const info = this.#native.info();
     this.contextSize = info.contextSize;
     this.maxSequences = info.maxSequences;
+    const bytesPerCell = kvBytesPerCell(model.info, kvType);
+    const totalCells = info.kvMode === "split" ? info.cellsPerSequence * (maxSequences + native.prefixCacheSlots) : info.contextSize;
+    this.info = { ...info, kvType, admission, bytesPerCell, kvBytes: bytesPerCell * totalCells, contextSource };
     model.trackEngine(this, true);
   }
 
@@ -166,7 +227,7 @@ export class Engine {
     v.knownKeys("request", r, REQUEST_KEYS);
     const prompt = this.#promptTokens(r.prompt);
     const n = v.int("request.n", r.n, 1, this.maxSequences, 1);
-    const maxTokens = v.int("request.maxTokens", r.maxTokens, 1, this.contextSize, 256);
+    const maxTokens = v.int("request.maxTokens", r.maxTokens, 1, 1 << 20, 256);
     const signal = v.signal("request.signal", r.signal);
     const stopSignal = v.signal("request.stopSignal", r.stopSignal);
     let stop: string[] = [];
@@ -187,7 +248,13 @@ export class Engine {
       stop,
       prefixCache: v.bool("request.prefixCache", r.prefixCache, true),
       progress: r.onProgress !== undefined,
+      priority: v.int("request.priority", r.priority, -1000000, 1000000, 0),
     };
+    if (r.sampleMaxTokens !== undefined) {
+      const m = r.sampleMaxTokens;
+      if (!Array.isArray(m) || m.length !== n || m.some((x) => !Number.isInteger(x) || x < 1 || x > maxTokens)) v.fail(`an array of ${n} integers in 1..${maxTokens} (one per sample)`, "request.sampleMaxTokens", m);
+      spec.sampleMaxTokens = Int32Array.from(m as number[]);
+    }
     if (r.forced !== undefined) spec.forced = this.#forced(r.forced);
     const onProgress = v.fn<NonNullable<GenerateRequest["onProgress"]>>("request.onProgress", r.onProgress);
     const onSample = v.fn<NonNullable<GenerateRequest["onSample"]>>("request.onSample", r.onSample);
@@ -231,8 +298,8 @@ export class Engine {
     for (let i = 0; i < arr.length; i++) {
       if (!Number.isInteger(arr[i]) || arr[i] < 0 || arr[i] >= nv) v.fail(`token ids in 0..${nv - 1}`, `request.prompt[${i}]`, arr[i]);
     }
-    if (arr.length >= this.contextSize) {
-      throw new RrmOptionError(`The prompt has ${arr.length} tokens but the engine's context holds ${this.contextSize} (options.contextSize)`);
+    if (arr.length >= this.info.cellsPerSequence) {
+      throw new RrmOptionError(`The prompt has ${arr.length} tokens but the engine's context holds ${this.info.cellsPerSequence} cells${this.kvMode === "split" ? " per sequence" : ""} (options.contextSize)`);
     }
     return Int32Array.from(arr);
   }

@@ -29,13 +29,16 @@ export interface TokenizeOptions {
 
 export class Model {
   readonly info: ModelInfo;
+  /** Layers offloaded to a GPU (0: CPU only). */
+  readonly gpuLayers: number;
   #native: NativeModel;
   #disposed = false;
   #engines = new Set<{ dispose(): void }>();
 
   /** @internal use loadModel() */
-  constructor(native: NativeModel, path: string) {
+  constructor(native: NativeModel, path: string, gpuLayers = 0) {
     this.#native = native;
+    this.gpuLayers = gpuLayers;
     this.info = { ...native.info(), path };
   }
 
@@ -145,5 +148,5 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
     throw abortError(signal);
   }
   onProgress?.(1);
-  return new Model(native, path);
+  return new Model(native, path, gpuLayers);
 }

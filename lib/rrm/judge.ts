@@ -33,6 +33,8 @@ export interface CompareOptions {
   seed?: number;
   signal?: AbortSignal;
   onProgress?: (p: CompareProgress) => void;
+  /** The engine's request priority: higher is admitted first and preempted last (default 0). */
+  priority?: number;
 }
 
 export interface CompareProgress { votesDone: number; votesTotal: number; generatedTokens: number }
@@ -59,7 +61,7 @@ export interface CompareResult extends Outcome {
   stats: { promptTokens: number; prefillTokensComputed: number; generatedTokens: number; ms: number };
 }
 
-const COMPARE_KEYS = ["votes", "temperature", "topP", "maxTokens", "thinkingBudget", "swap", "earlyStop", "tieBreak", "trimVerdict", "seed", "signal", "onProgress"] as const;
+const COMPARE_KEYS = ["votes", "temperature", "topP", "maxTokens", "thinkingBudget", "swap", "earlyStop", "tieBreak", "trimVerdict", "seed", "signal", "onProgress", "priority"] as const;
 
 export interface JudgeOptions {
   /** Override the model's chat template (Jinja source). */
@@ -104,6 +106,7 @@ export class Judge {
     const onProgress = v.fn<(p: CompareProgress) => void>("options.onProgress", o.onProgress);
     const temperature = v.num("options.temperature", o.temperature, 0, 100, 0.6);
     const topP = v.num("options.topP", o.topP, 0, 1, 1);
+    const priority = v.int("options.priority", o.priority, -1000000, 1000000, 0);
     if (swap !== "alternate" && votes > this.engine.maxSequences) {
       throw new RrmOptionError(`options.votes ${votes} is more than the engine's maxSequences ${this.engine.maxSequences}`);
     }
@@ -127,7 +130,7 @@ export class Judge {
       const prompt = this.prompter.tokens(swapped ? { query, first: b, second: a } : { query, first: a, second: b });
       let runTokens = 0;
       const res = await this.engine.generate({
-        prompt, n, maxTokens, temperature, topP,
+        prompt, n, maxTokens, temperature, topP, priority,
         seed: (seed + k * 0x9e3779b1) >>> 0,
         signal,
         stopSignal: stop.signal,

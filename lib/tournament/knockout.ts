@@ -42,7 +42,7 @@ export async function knockout(n: number, play: PlayMatch, seed: number, onProgr
     const winners = await Promise.all(pairs.map(async ([a, b], k) => {
       if (a === null || b === null) return a ?? b; // a bye
       const matchSeed = (seed ^ Math.imul(round, 0x9e3779b1) ^ Math.imul(k + 1, 0x85ebca6b)) >>> 0;
-      const r = await play(a, b, matchSeed);
+      const r = await play(a, b, matchSeed, round);
       const rec: MatchRecord = { round, a, b, winner: null, votes: r.votes, probabilityA: r.probabilityA, reason: r.reason };
       let side = r.winner;
       if (!side) {

@@ -49,10 +49,13 @@ export async function rankCandidates(judge: Judge, query: string, candidates: re
   let liveTokens = 0;
   let progress: TournamentProgress = { matchesDone: 0, matchesTotal: strategy === "elo" ? (n * (n - 1)) / 2 : n - 1, round: 0 };
   const report = () => onProgress?.({ ...progress, generatedTokens: totals.generatedTokens + liveTokens });
-  const play: PlayMatch = async (i, j, matchSeed) => {
+  const play: PlayMatch = async (i, j, matchSeed, round) => {
     let mine = 0;
     const r: CompareResult = await judge.compare({ query, a: candidates[i], b: candidates[j] }, {
       ...compareOptions,
+      // A later knockout round is closer to a finished tournament: with several tournaments in
+      // flight (rrm rank over a file), its matches go first, so finished results come sooner.
+      priority: (compareOptions.priority ?? 0) + round,
       seed: matchSeed,
       onProgress: (p) => {
         liveTokens += p.generatedTokens - mine;
@@ -77,7 +80,7 @@ export async function rankCandidates(judge: Judge, query: string, candidates: re
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) pairs.push([i, j]);
     let done = 0;
     const matches: MatchRecord[] = await Promise.all(pairs.map(async ([i, j], k) => {
-      const r = await play(i, j, (seed ^ Math.imul(k + 1, 0x9e3779b1)) >>> 0);
+      const r = await play(i, j, (seed ^ Math.imul(k + 1, 0x9e3779b1)) >>> 0, 1);
       progress = { matchesDone: ++done, matchesTotal: pairs.length, round: 1 };
       report();
       return { round: 1, a: i, b: j, winner: r.winner === "a" ? i : r.winner === "b" ? j : null, votes: r.votes, probabilityA: r.probabilityA, reason: r.reason };

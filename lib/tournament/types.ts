@@ -8,8 +8,8 @@ export interface MatchOutcome {
   reason?: string;
 }
 
-/** Judges candidate i (as "a") against candidate j (as "b"). */
-export type PlayMatch = (i: number, j: number, seed: number) => Promise<MatchOutcome>;
+/** Judges candidate i (as "a") against candidate j (as "b"); `round` is the knockout round (1 for ELO). */
+export type PlayMatch = (i: number, j: number, seed: number, round: number) => Promise<MatchOutcome>;
 
 export interface MatchRecord {
   round: number;

@@ -30,6 +30,7 @@ Napi::Object stats_to_js(Napi::Env env, const RequestStats & s) {
   o.Set("prefixTokensReused", s.prefix_reused);
   o.Set("generatedTokens", s.generated);
   o.Set("steps", s.steps);
+  o.Set("preemptions", s.preemptions);
   Napi::Object t = Napi::Object::New(env);
   t.Set("queuedMs", s.queued_ms);
   t.Set("prefillMs", s.prefill_ms);
@@ -98,6 +99,9 @@ EngineWrap::EngineWrap(const Napi::CallbackInfo & info) : Napi::ObjectWrap<Engin
   cfg.sampling_threads = int_opt(o, "samplingThreads", 0);
   cfg.flash_attn = o.Get("flashAttention").IsBoolean() ? o.Get("flashAttention").ToBoolean().Value() : true;
   cfg.backend_sampling = o.Get("backendSampling").ToBoolean();
+  cfg.kv_type = int_opt(o, "kvType", cfg.kv_type);
+  cfg.admission = o.Get("admission").IsString() && o.Get("admission").As<Napi::String>().Utf8Value() == "worst-case" ? Admission::WorstCase : Admission::ByUse;
+  cfg.sample_headroom = int_opt(o, "sampleHeadroom", cfg.sample_headroom);
   std::string kv = o.Get("kvMode").IsString() ? o.Get("kvMode").As<Napi::String>().Utf8Value() : "unified";
   cfg.kv_mode = kv == "split" ? KvMode::Split : KvMode::Unified;
   kv_mode_ = cfg.kv_mode;
@@ -142,6 +146,8 @@ Napi::Value EngineWrap::Submit(const Napi::CallbackInfo & info) {
   spec.ignore_eos = o.Get("ignoreEos").ToBoolean();
   spec.prefix_cache = !o.Get("prefixCache").IsBoolean() || o.Get("prefixCache").ToBoolean().Value();
   spec.want_progress = o.Get("progress").ToBoolean();
+  spec.priority = int_opt(o, "priority", 0);
+  spec.sample_max_tokens = tokens_opt(o, "sampleMaxTokens");
   Napi::Value stop = o.Get("stop");
   if (stop.IsArray()) {
     Napi::Array a = stop.As<Napi::Array>();
@@ -191,6 +197,15 @@ Napi::Value EngineWrap::Stats(const Napi::CallbackInfo & info) {
   o.Set("prefixCacheEntries", s.cache_entries);
   o.Set("prefixCacheCells", s.cells_used);
   o.Set("reservedCells", s.cells_reserved);
+  o.Set("generatedCells", s.generated_cells);
+  o.Set("peakCells", s.peak_cells);
+  o.Set("peakLiveSequences", s.peak_live_sequences);
+  o.Set("swappedSequences", s.swapped_sequences);
+  o.Set("preemptions", (double) s.preemptions);
+  o.Set("resumes", (double) s.resumes);
+  o.Set("swapBytes", (double) s.swap_bytes);
+  o.Set("swapMs", s.swap_ms);
+  o.Set("edgeFinishes", (double) s.edge_finishes);
   return o;
 }
 

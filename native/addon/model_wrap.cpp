@@ -169,6 +169,8 @@ Napi::Value ModelWrap::Info(const Napi::CallbackInfo & info) {
   o.Set("trainingContextSize", llama_model_n_ctx_train(model_));
   o.Set("embeddingSize", llama_model_n_embd(model_));
   o.Set("layers", llama_model_n_layer(model_));
+  o.Set("heads", llama_model_n_head(model_));
+  o.Set("kvHeads", llama_model_n_head_kv(model_));
   o.Set("parameters", (double) llama_model_n_params(model_));
   o.Set("sizeBytes", (double) llama_model_size(model_));
   o.Set("vocabularySize", llama_vocab_n_tokens(vocab));

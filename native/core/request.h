@@ -11,6 +11,13 @@ namespace rrm {
 
 enum class KvMode { Unified, Split };
 
+// How the scheduler admits work into a unified KV cache.
+//   ByUse:     on the cells a request uses now plus a headroom per sample; samples that outgrow the
+//              cache are preempted (their own cells saved to host memory) and resumed later.
+//   WorstCase: on prompt + n x (maxTokens + forced) cells, reserved up front; never preempts.
+//              Kept as the baseline the workload benchmark measures against.
+enum class Admission { ByUse, WorstCase };
+
 struct SamplingParams {
   float temperature = 0.8f;  // <= 0: greedy
   float top_p = 1.0f;
@@ -39,6 +46,11 @@ struct RequestSpec {
   ForcedVerdict forced;
   bool prefix_cache = true;  // look up and keep the prompt in the cross-request prefix cache
   bool want_progress = false;
+  // Higher runs first: admission order, and the last to be preempted. Ties: first come first served.
+  int32_t priority = 0;
+  // Optional per-sample token limits (each <= max_tokens): benchmarks draw judgment lengths the
+  // scheduler cannot see in advance. Empty: every sample has max_tokens.
+  std::vector<int32_t> sample_max_tokens;
 };
 
 enum class Finish { Eos, Length, Stop, Forced, Cancelled, Error };
@@ -58,6 +70,7 @@ struct RequestStats {
   int32_t prefix_reused = 0;     // prompt tokens taken from the prefix cache
   int32_t generated = 0;
   int32_t steps = 0;
+  int32_t preemptions = 0;       // times one of its samples was swapped out to make room
   double queued_ms = 0, prefill_ms = 0, decode_ms = 0, total_ms = 0;
 };
 
@@ -79,6 +92,10 @@ struct EngineStats {
   double decode_ms = 0, sample_ms = 0, busy_ms = 0;
   int32_t live_sequences = 0, live_requests = 0, waiting_requests = 0;
   int32_t cache_entries = 0, cells_used = 0, cells_reserved = 0, n_ctx = 0, n_seq_max = 0;
+  // Admission by use: samples swapped out to host memory and back.
+  int64_t preemptions = 0, resumes = 0, swap_bytes = 0, edge_finishes = 0;
+  double swap_ms = 0;
+  int32_t swapped_sequences = 0, peak_live_sequences = 0, generated_cells = 0, peak_cells = 0;
 };
 
 }  // namespace rrm

@@ -2,6 +2,11 @@
 // The decode loop. One thread owns the llama_context: every step it gathers one token for every
 // live sample of every request plus a chunk of waiting prompts, runs one llama_decode, samples the
 // outputs in parallel and reports through `on_event`. Callers only submit, cancel and read stats.
+//
+// The work is split by concern, one file each:
+//   scheduler.cpp           lifecycle, submit/cancel, the loop, finishing requests, stats
+//   scheduler_capacity.cpp  the KV budget: admission, preemption (victim policy), swap and resume
+//   scheduler_step.cpp      one step: build the batch, decode, sample, bookkeeping
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -30,11 +35,19 @@ struct SchedulerConfig {
   int32_t sampling_threads = 0;  // 0: same as threads
   KvMode kv_mode = KvMode::Unified;
   bool flash_attn = true;
+  int32_t kv_type = 1;           // ggml_type of K and V: 1 = F16, 8 = Q8_0, 2 = Q4_0
   // Sample inside the decode graph (llama.cpp's experimental backend sampling): on a GPU it saves
   // copying n_vocab logits per sample per step to the host. Results differ from CPU sampling
   // for the same seed (another RNG), but repeat for the same seed.
   bool backend_sampling = false;
   int32_t defer_prefix_min = 32; // wait for a prompt being prefilled that shares this many more tokens
+  Admission admission = Admission::ByUse;
+  // Cells kept free per admitted or resumed sample (unified, by use), so work let in now is not
+  // preempted at its next step. 64 tokens: a few steps of growth for every sample.
+  int32_t sample_headroom = 64;
+  // Starvation guard: the request at the head of the queue (highest priority, oldest) may be
+  // overtaken by smaller requests this many times; then nothing else is admitted until it fits.
+  int32_t max_overtakes = 8;
 };
 
 class Scheduler {
@@ -43,7 +56,7 @@ class Scheduler {
   Scheduler(llama_model * model, const Tokenizer * tokenizer, const SchedulerConfig & config, EventSink sink);
   ~Scheduler();
 
-  // Throws std::invalid_argument when the request can never fit this engine.
+  // Throws std::invalid_argument when the request can never run on this engine.
   uint64_t submit(RequestSpec spec);
   // The request's remaining samples end as Cancelled at the next step; RequestDone follows.
   void cancel(uint64_t id);
@@ -60,11 +73,8 @@ class Scheduler {
   struct Request;
   using Clock = std::chrono::steady_clock;
 
+  // scheduler.cpp
   void loop();
-  void admit();
-  bool try_admit(Request & r);
-  bool make_room(int32_t cells_needed, int32_t seqs_needed);
-  void step();
   void finish_sample(Request & r, Sample & s, Finish f);
   void finish_request(Request & r, const std::string & error, bool cancelled);
   void fail_requests(const std::vector<Request *> & failed, const std::string & error);
@@ -72,11 +82,29 @@ class Scheduler {
   void publish_stats();
   void flush_done();
   void release_entry(CacheEntry * e);
+  void free_sample_seq(Sample & s);
   int32_t seqs_free() const { return (int32_t) free_seqs_.size(); }
   llama_seq_id take_seq(llama_seq_id prefer = -1);
   llama_seq_id lowest_free_run(int32_t n) const;
   void give_seq(llama_seq_id id);
   void emit(Event && e);
+
+  // scheduler_capacity.cpp
+  int32_t cells_used() const;
+  bool make_room(int32_t cells_needed, int32_t seqs_needed);
+  void admit();
+  bool try_admit(Request & r);
+  void unadmit(Request & r);
+  void resume_swapped();
+  void make_room_for_step();
+  Request * pick_victim();
+  void swap_out(Request & r, Sample & s);
+  bool swap_in(Request & r, Sample & s);
+  void end_stalled_work();
+
+  // scheduler_step.cpp
+  bool step();
+  int32_t sample_limit(const Request & r, const Sample & s) const;
 
   llama_model * model_;
   const Tokenizer * tok_;
@@ -101,11 +129,14 @@ class Scheduler {
   EngineStats shared_stats_;
 
   // Owned by the scheduler thread.
-  std::deque<std::unique_ptr<Request>> waiting_;
-  std::vector<std::unique_ptr<Request>> live_;
+  std::deque<std::unique_ptr<Request>> waiting_;  // highest priority first, then oldest
+  std::vector<std::unique_ptr<Request>> live_;    // in admission order
   std::set<llama_seq_id> free_seqs_;
   PrefixCache cache_;
-  int32_t reserved_cells_ = 0;  // worst-case generated cells of live requests (unified KV)
+  int32_t reserved_cells_ = 0;   // WorstCase admission: generated cells reserved by live requests
+  int32_t generated_cells_ = 0;  // cells holding live samples' own (generated) tokens
+  int32_t swapped_ = 0;          // samples swapped out to host memory, waiting to resume
+  bool relax_headroom_ = false;  // admit/resume with no headroom (nothing else can run)
   uint64_t tick_ = 0;
   EngineStats stats_;
   std::vector<Event> done_events_;  // RequestDone events of this step, sent after its stats

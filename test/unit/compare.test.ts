@@ -26,7 +26,7 @@ function fakeEngine(script: (req: GenerateRequest, call: number) => string[], re
         completions[i] = { text: texts[i], tokens: [1, 2, 3], finishReason: "eos" };
         req.onSample?.(completions[i], i);
       }
-      return { completions, stats: { promptTokens: 10, prefillTokensComputed: 10, prefixTokensReused: 0, generatedTokens: 3 * texts.length, steps: 1, timings: {} as any } };
+      return { completions, stats: { promptTokens: 10, prefillTokensComputed: 10, prefixTokensReused: 0, generatedTokens: 3 * texts.length, steps: 1, preemptions: 0, timings: {} as any } };
     },
   } as unknown as Engine;
 }

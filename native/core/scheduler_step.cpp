@@ -1,0 +1,205 @@
+// One scheduler step: one token (or a forced run) for every live sample, then prompt chunks
+// with the room left, one llama_decode, every logits row sampled in parallel, and the
+// bookkeeping that ends samples (EOS, stop strings, limits) or starts a forced verdict.
+#include <algorithm>
+#include <string>
+
+#include "log_capture.h"
+#include "scheduler_state.h"
+
+namespace rrm {
+
+int32_t Scheduler::sample_limit(const Request & r, const Sample & s) const {
+  return r.spec.sample_max_tokens.empty() ? r.spec.max_tokens : r.spec.sample_max_tokens[s.index];
+}
+
+bool Scheduler::step() {
+  make_room_for_step();
+  const auto t0 = Clock::now();
+  batch_.n_tokens = 0;
+  auto add = [&](llama_token t, llama_pos pos, llama_seq_id seq, bool logits) {
+    int32_t i = batch_.n_tokens++;
+    batch_.token[i] = t;
+    batch_.pos[i] = pos;
+    batch_.n_seq_id[i] = 1;
+    batch_.seq_id[i][0] = seq;
+    batch_.logits[i] = logits;
+    return i;
+  };
+  int32_t budget = n_batch_;
+  std::vector<Request *> in_batch;
+
+  // One token (or a forced run) for every live sample...
+  for (auto & rp : live_) {
+    Request & r = *rp;
+    r.stepped = false;
+    if (r.state != Request::Decoding || r.finished) continue;
+    for (Sample & s : r.samples) {
+      s.out_row = -1;
+      if (!s.live() || s.feed.empty() || (int32_t) s.feed.size() > budget) continue;
+      if (kv_mode_ == KvMode::Split && s.pos + (int32_t) s.feed.size() > n_ctx_seq_) {
+        // Its own stream is full: the sample ends at the edge of the context.
+        stats_.edge_finishes++;
+        finish_sample(r, s, Finish::Length);
+        continue;
+      }
+      if (s.needs_copy) {
+        if (kv_mode_ == KvMode::Split) llama_memory_seq_cp(mem_, r.entry->seq, s.seq, -1, -1);
+        else llama_memory_seq_cp(mem_, r.entry->seq, s.seq, 0, (llama_pos) r.spec.prompt.size());
+        s.needs_copy = false;
+        if (config_.backend_sampling) s.on_backend = llama_set_sampler(ctx_, s.seq, s.chain->chain());
+      }
+      if (s.forcing && s.on_backend) {
+        // The probe needs the logits row, which a backend-sampled sequence does not get.
+        llama_set_sampler(ctx_, s.seq, nullptr);
+        s.on_backend = false;
+      }
+      for (size_t k = 0; k < s.feed.size(); ++k) {
+        s.out_row = add(s.feed[k], s.pos + (llama_pos) k, s.seq, k + 1 == s.feed.size());
+      }
+      s.pos += (llama_pos) s.feed.size();
+      s.own_cells += (int32_t) s.feed.size();
+      generated_cells_ += (int32_t) s.feed.size();
+      budget -= (int32_t) s.feed.size();
+      s.feed.clear();
+      r.stepped = true;
+    }
+    if (r.stepped) in_batch.push_back(&r);
+  }
+  // ...then prompt chunks with whatever room is left, oldest request first.
+  for (auto & rp : live_) {
+    Request & r = *rp;
+    r.out_row = -1;
+    if (r.state != Request::Prefilling || r.finished || budget == 0) continue;
+    const int32_t P = (int32_t) r.spec.prompt.size();
+    const int32_t k = std::min(budget, P - r.prefill_pos);
+    for (int32_t i = r.prefill_pos; i < r.prefill_pos + k; ++i) {
+      int32_t row = add(r.spec.prompt[i], i, r.entry->seq, i == P - 1);
+      if (i == P - 1) r.out_row = row;
+    }
+    r.prefill_pos += k;
+    budget -= k;
+    r.stepped = true;
+    in_batch.push_back(&r);
+  }
+  if (batch_.n_tokens == 0) return false;
+
+  clear_log_error();
+  const int32_t ret = llama_decode(ctx_, batch_);
+  const auto t1 = Clock::now();
+  stats_.steps++;
+  stats_.batch_tokens += batch_.n_tokens;
+  stats_.decode_ms += ms_between(t0, t1);
+  if (ret != 0) {
+    std::string why = last_log_error();
+    fail_requests(in_batch, "llama_decode failed with code " + std::to_string(ret) + (why.empty() ? "" : ": " + why));
+    return true;
+  }
+
+  // Gather every logits row on this thread, then sample in parallel.
+  struct Job {
+    Request * r;
+    Sample * s;
+    const float * logits;
+  };
+  std::vector<Job> jobs;
+  for (Request * r : in_batch) {
+    r->stats.steps++;
+    if (r->state == Request::Prefilling && r->out_row >= 0) {
+      // Prompt complete: every sample samples its first token from the same logits row and will
+      // share the prompt's cells (unified KV: metadata only).
+      r->entry->ready = true;
+      r->state = Request::Decoding;
+      r->t_prefilled = Clock::now();
+      r->stats.prefill_ms = ms_between(r->t_admit, r->t_prefilled);
+      const float * row = llama_get_logits_ith(ctx_, r->out_row);
+      const int32_t P = (int32_t) r->spec.prompt.size();
+      for (Sample & s : r->samples) {
+        s.needs_copy = true;
+        s.pos = P;
+        jobs.push_back({r, &s, row});
+      }
+      if (r->samples.empty()) finish_request(*r, "", false);  // a prefix entry: its work is done
+    } else if (r->state == Request::Decoding) {
+      for (Sample & s : r->samples) {
+        if (!s.live() || s.out_row < 0) continue;
+        if (s.on_backend) {
+          // Sampled in the graph: reading it accepts it into the chain (no logits copied).
+          s.sampled = llama_sampler_sample(s.chain->chain(), ctx_, s.out_row);
+          jobs.push_back({r, &s, nullptr});
+        } else {
+          jobs.push_back({r, &s, llama_get_logits_ith(ctx_, s.out_row)});
+        }
+      }
+    }
+  }
+  const auto t2 = Clock::now();
+  pool_->run((int) jobs.size(), [&](int j, int worker) {
+    Job & job = jobs[j];
+    if (!job.logits) return;  // backend-sampled
+    if (job.s->forcing) job.s->probe = probe_probabilities(job.logits, n_vocab_, job.r->spec.forced.probe);
+    else job.s->sampled = job.s->chain->sample(job.logits, n_vocab_, scratch_[worker]);
+  });
+  stats_.sample_ms += ms_between(t2, Clock::now());
+
+  const llama_vocab * vocab = llama_model_get_vocab(model_);
+  for (Job & job : jobs) {
+    Request & r = *job.r;
+    Sample & s = *job.s;
+    if (s.done) continue;
+    if (s.forcing) {
+      finish_sample(r, s, Finish::Forced);
+      continue;
+    }
+    const llama_token t = s.sampled;
+    const RequestSpec & spec = r.spec;
+    if (!spec.ignore_eos && llama_vocab_is_eog(vocab, t)) {
+      finish_sample(r, s, Finish::Eos);
+      continue;
+    }
+    s.tokens.push_back(t);
+    r.stats.generated++;
+    stats_.generated_tokens++;
+    const size_t before = s.text.size();
+    s.text += tok_->piece(t, true);
+    if (t == spec.forced.end_token) s.saw_end = true;
+    bool stopped = false;
+    for (const std::string & stop : spec.stop) {
+      // Only the new tail can complete a stop string.
+      size_t from = before >= stop.size() ? before - stop.size() + 1 : 0;
+      size_t at = s.text.find(stop, from);
+      if (at != std::string::npos) {
+        s.text.resize(at);
+        stopped = true;
+        break;
+      }
+    }
+    if (stopped) {
+      finish_sample(r, s, Finish::Stop);
+    } else if ((int32_t) s.tokens.size() >= sample_limit(r, s)) {
+      finish_sample(r, s, Finish::Length);
+    } else if (spec.forced.budget >= 0 && !s.saw_end && (int32_t) s.tokens.size() >= spec.forced.budget) {
+      s.feed.push_back(t);
+      s.feed.insert(s.feed.end(), spec.forced.tokens.begin(), spec.forced.tokens.end());
+      s.text += tok_->detokenize(spec.forced.tokens, true);
+      s.forcing = true;
+    } else {
+      s.feed.push_back(t);
+    }
+  }
+
+  for (auto & rp : live_) {
+    Request & r = *rp;
+    if (r.finished || !r.spec.want_progress || !r.stepped) continue;
+    Event e;
+    e.type = Event::Progress;
+    e.request_id = r.id;
+    e.generated = r.stats.generated;
+    e.prefilled = r.prefill_pos;
+    emit(std::move(e));
+  }
+  stats_.busy_ms += ms_between(t0, Clock::now());
+  return true;
+}
+
+}  // namespace rrm
