@@ -12,7 +12,7 @@ import { createEngine, type KvMode } from "../lib/engine.js";
 import { loadModel } from "../lib/model.js";
 import { makeTestModel } from "../lib/testmodel/make-model.js";
 import { SHAPES } from "../lib/testmodel/shapes.js";
-import { batchedBench } from "./lib/batched-bench.js";
+import { batchedBench } from "../lib/bench/batched-bench.js";
 import { machineLine, table } from "./lib/machine.js";
 
 const { values } = parseArgs({ options: { out: { type: "string" }, sizes: { type: "string" }, shape: { type: "string" }, bandwidth: { type: "string" } } });

@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { createEngine, type KvMode } from "../lib/engine.js";
 import { loadModel } from "../lib/model.js";
 import { makeTestModel } from "../lib/testmodel/make-model.js";
-import { batchedBench } from "./lib/batched-bench.js";
+import { batchedBench } from "../lib/bench/batched-bench.js";
 import { machineLine, median, table, timed } from "./lib/machine.js";
 import { loadPeer, peerGenerate } from "./lib/peer.js";
 

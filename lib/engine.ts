@@ -3,6 +3,7 @@
 // events and settle the promises here.
 import { loadAddon, type NativeEngine, type NativeEngineStats, type NativeFinish, type NativeRequest, type NativeRequestStats } from "../bindings/index.js";
 import { abortError, RrmEngineError, RrmOptionError } from "./errors.js";
+import { deviceKey, findCalibration, shapeKey } from "./bench/calibration.js";
 import { autoContextSize, kvBytesPerCell, KV_TYPES, type KvType } from "./kv-budget.js";
 import type { Model } from "./model.js";
 import * as v from "./validate.js";
@@ -374,9 +375,13 @@ export class Engine {
 }
 
 function autoKvMode(model: Model, maxSequences: number): "unified" | "split" {
-  // Measured rule (BENCHMARKS.md, PERF.md): on CPU unified wins (the shared prompt is free and the
+  const system = loadAddon().systemInfo();
+  const onGpu = model.gpuLayers > 0 && system.devices.some((d) => d.type === "gpu" || d.type === "igpu");
+  // A crossover measured on this device for this model shape (`rrm bench --calibrate`) wins.
+  const measured = findCalibration(deviceKey(system, onGpu), shapeKey(model.info));
+  if (measured) return measured.crossover !== null && maxSequences >= measured.crossover ? "split" : "unified";
+  // Built-in rule (BENCHMARKS.md, PERF.md): on CPU unified wins (the shared prompt is free and the
   // CPU kernel skips masked cells); on a GPU split decodes faster once many sequences run.
-  const onGpu = loadAddon().systemInfo().devices.some((d) => d.type === "gpu" || d.type === "igpu");
   return onGpu && maxSequences >= 32 ? "split" : "unified";
 }
 

@@ -40,11 +40,17 @@ function judgeHelp() {
   --seed N                  reproducible runs
   -i, --input FILE  -o, --output FILE   (default stdin / stdout)
   --concurrency N           items in flight at once (default 8)
-  -t, --threads N  --context N  --max-sequences N  --kv-mode unified|split|auto  --gpu-layers N
+${engineHelp()}
   --no-progress             no progress bar on stderr`;
 }
 
-function judgeOptions(values: Record<string, unknown>): CompareOptions {
+export function engineHelp() {
+  return `  -t, --threads N  --max-sequences N  --gpu-layers N
+  --context N               KV cells (default auto: sized from free memory; see engine.info)
+  --kv-mode unified|split|auto  --kv-type f16|q8_0|q4_0`;
+}
+
+export function judgeOptions(values: Record<string, unknown>): CompareOptions {
   return {
     votes: intFlag(values, "votes", 1),
     maxTokens: intFlag(values, "max-tokens", 8192),
@@ -59,8 +65,7 @@ function judgeOptions(values: Record<string, unknown>): CompareOptions {
 }
 
 function need(o: CompareOptions, concurrency: number, perItem = 1) {
-  const votes = o.votes ?? 1;
-  return { sequences: Math.min(240, votes * concurrency * perItem), cellsPerRequest: votes * (o.maxTokens ?? 8192) + 4096, concurrent: concurrency * perItem };
+  return { sequences: Math.min(240, (o.votes ?? 1) * concurrency * perItem) };
 }
 
 const str = (v: unknown, name: string, line: number) => {

@@ -9,6 +9,7 @@ export const ENGINE_FLAGS = {
   context: { type: "string" },
   "max-sequences": { type: "string" },
   "kv-mode": { type: "string" },
+  "kv-type": { type: "string" },
   "gpu-layers": { type: "string" },
   "no-progress": { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -50,19 +51,24 @@ function numberFlag(values: Record<string, unknown>, name: string, integer: bool
 export const intFlag = (values: Record<string, unknown>, name: string, fallback?: number) => numberFlag(values, name, true, fallback);
 export const numFlag = (values: Record<string, unknown>, name: string, fallback?: number) => numberFlag(values, name, false, fallback);
 
-export async function openEngine(values: Record<string, unknown>, need: { sequences: number; cellsPerRequest: number; concurrent: number }): Promise<{ model: Model; engine: Engine }> {
+export async function openEngine(values: Record<string, unknown>, need: { sequences: number }): Promise<{ model: Model; engine: Engine }> {
   const path = values.model as string | undefined;
   if (!path) throw new UsageError("--model <file.gguf> is required (or try `rrm demo`, which writes its own test model)");
   const gpu = values["gpu-layers"];
   const model = await loadModel(path, { gpuLayers: gpu === undefined || gpu === "auto" ? "auto" : intFlag(values, "gpu-layers") });
-  const maxSequences = intFlag(values, "max-sequences", Math.min(240, Math.max(16, need.sequences)))!;
-  // Enough KV cells for the requests the CLI keeps in flight; more work simply waits its turn.
-  const contextSize = intFlag(values, "context", Math.max(8192, Math.min(1 << 20, need.cellsPerRequest * need.concurrent)))!;
-  const engine = createEngine(model, {
-    contextSize,
-    maxSequences,
-    threads: intFlag(values, "threads"),
-    kvMode: values["kv-mode"] as never,
-  });
-  return { model, engine };
+  try {
+    const engine = createEngine(model, {
+      // Admission is by use: the KV cache is sized from free memory ("auto") and work that does
+      // not fit at once waits or is preempted, so the CLI need not size it for the worst case.
+      contextSize: intFlag(values, "context") ?? "auto",
+      maxSequences: intFlag(values, "max-sequences", Math.min(240, Math.max(16, need.sequences)))!,
+      threads: intFlag(values, "threads"),
+      kvMode: values["kv-mode"] as never,
+      kvType: values["kv-type"] as never,
+    });
+    return { model, engine };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
 }

@@ -60,12 +60,16 @@ bool Scheduler::try_admit(Request & r) {
   const int32_t P = (int32_t) prompt.size();
   const int32_t per_sample = r.spec.max_tokens + r.forced_len;
   const bool worst_case = config_.admission == Admission::WorstCase;
-  const int32_t headroom = relax_headroom_ ? 1 : std::min(config_.sample_headroom, per_sample);
+  const int32_t headroom = relax_headroom_ ? 0 : std::min(config_.sample_headroom, per_sample);
   const int32_t gen = r.spec.n * (worst_case ? per_sample : headroom);
-  const int32_t cells = (P - match.length) + gen;
   if (match.entry) match.entry->pins++;  // not evictable while we make room
-  bool ok = make_room(cells, r.spec.n + 1);
+  bool ok = make_room((P - match.length) + gen, r.spec.n + 1);
   if (match.entry) match.entry->pins--;
+  if (!ok && match.entry && match.entry->pins == 0 && match.entry->children == 0) {
+    // The entry we would copy from is itself what is in the way: compute the whole prompt.
+    match = PrefixCache::Match{};
+    ok = make_room(P + gen, r.spec.n + 1);
+  }
   if (!ok) return false;
 
   // Prompts take ids from the top, samples from the bottom: live samples then sit on consecutive
@@ -286,6 +290,13 @@ void Scheduler::end_stalled_work() {
       finish_sample(*rp, s, Finish::Length);
       return;
     }
+  }
+  // Nothing runs, nothing is swapped out, and the head of the queue does not fit an empty cache:
+  // it never will. Say so rather than wait forever.
+  if (swapped_ == 0 && !waiting_.empty()) {
+    std::unique_ptr<Request> r = std::move(waiting_.front());
+    waiting_.pop_front();
+    finish_request(*r, "the request does not fit the engine's KV cache (" + std::to_string(n_ctx_) + " cells) even with nothing else running", false);
   }
 }
 

@@ -1,5 +1,8 @@
 // The `rrm` command line, run from source as a child process.
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { tinyRrmModel } from "../helpers/models.js";
@@ -10,7 +13,7 @@ const rrm = (args: string[], input?: string) => spawnSync(process.execPath, ["--
 test("--help for every command", () => {
   const top = rrm(["--help"]);
   assert.is(top.status, 0);
-  for (const cmd of ["compare", "rank", "demo", "make-model", "info"]) {
+  for (const cmd of ["compare", "rank", "serve", "bench", "demo", "make-model", "info"]) {
     assert.match(top.stdout, cmd);
     const r = rrm([cmd, "--help"]);
     assert.is(r.status, 0, cmd);
@@ -53,6 +56,35 @@ test("rank: knockout and elo", () => {
   const e = JSON.parse(elo.stdout);
   assert.is(e.matches.length, 10);
   assert.ok(e.ranking.every((c: any) => c.interval));
+});
+
+test("bench: a sweep's table as JSON and SVG; bad flags fail before any model loads", () => {
+  const svg = join(mkdtempSync(join(tmpdir(), "rrm-bench-")), "tg.svg");
+  const r = rrm(["bench", "--shape", "tiny", "--prompt", "64", "--gen", "16", "--batch", "1,4", "--kv", "unified,split", "--json", "--svg", svg, "--threads", "2", "--no-progress"]);
+  assert.is(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.is(out.rows.length, 4);
+  for (const row of out.rows) {
+    assert.ok(row.sTg > 0 && row.sPp > 0 && row.t > 0);
+    assert.is(row.nKv, row.pp + row.b * row.tg);
+    assert.is(row.promptSubmitted, row.pp);
+  }
+  const drawn = readFileSync(svg, "utf8");
+  assert.is((drawn.match(/class="series"/g) ?? []).length, 2);
+  const table = rrm(["bench", "--shape", "tiny", "--prompt", "32", "--gen", "8", "--batch", "2", "--no-progress"]);
+  assert.is(table.status, 0, table.stderr);
+  assert.match(table.stdout, /\| +PP \| +TG \| +B \| +N_KV \| +T_PP s \| +S_PP t\/s \| +T_TG s \| +S_TG t\/s \| +T s \| +S t\/s \|/);
+  const bad = rrm(["bench", "--batch", "0,x"]);
+  assert.is(bad.status, 2);
+  assert.match(bad.stderr, /--batch expects a comma list of positive integers/);
+  assert.is(rrm(["bench", "--kv", "both"]).status, 2);
+});
+
+test("serve: binding beyond loopback without an API key exits non-zero before binding", () => {
+  const r = rrm(["serve", "--model", tinyRrmModel(), "--host", "0.0.0.0", "--port", "0"]);
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /--api-key/);
+  assert.not.match(r.stderr, /listening/);
 });
 
 test.run();

@@ -2,10 +2,11 @@
 // table: | PP | TG | B | N_KV | T_PP s | S_PP t/s | T_TG s | S_TG t/s | T s | S t/s |.
 import { execFileSync } from "node:child_process";
 import { toolPath } from "../../bindings/index.js";
+import { existsSync } from "node:fs";
 
 export interface BatchedBenchRow { pp: number; tg: number; b: number; tPp: number; sPp: number; tTg: number; sTg: number; t: number; s: number }
 
-export function batchedBench(o: { model: string; prompt: number; gen: number; parallel: number[]; threads: number; shared: boolean; unified: boolean; ctx: number; batch?: number; gpuLayers?: number }): { rows: BatchedBenchRow[]; command: string } {
+export function batchedBench(o: { model: string; prompt: number; gen: number; parallel: number[]; threads: number; shared: boolean; unified: boolean; ctx: number; batch?: number; gpuLayers?: number; bin?: string }): { rows: BatchedBenchRow[]; command: string } {
   const args = [
     "-m", o.model, "-c", String(o.ctx), "-b", String(o.batch ?? 512), "-ub", String(o.batch ?? 512),
     "-npp", String(o.prompt), "-ntg", String(o.gen), "-npl", o.parallel.join(","),
@@ -13,7 +14,8 @@ export function batchedBench(o: { model: string; prompt: number; gen: number; pa
     ...(o.shared ? ["-pps"] : []), ...(o.unified ? ["-kvu"] : []),
     ...(o.gpuLayers !== undefined ? ["-ngl", String(o.gpuLayers)] : []),
   ];
-  const bin = toolPath("llama-batched-bench");
+  const bin = o.bin ?? toolPath("llama-batched-bench");
+  if (!existsSync(bin)) throw new Error(`llama-batched-bench not found at ${bin} (npm run build:tools builds it)`);
   const out = execFileSync(bin, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
   const rows: BatchedBenchRow[] = [];
   for (const line of out.split("\n")) {

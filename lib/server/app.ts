@@ -1,0 +1,272 @@
+// `rrm serve`: the judge over HTTP for pipelines in other languages (Python RL and eval loops).
+// fastify: each route declared with a JSON schema (validation and its 400s come from the schema),
+// a body limit (413), a bounded queue counted in judgments (429 + Retry-After), cancellation when
+// the client goes away, a per-request timeout, and a drain on shutdown.
+import { timingSafeEqual, createHash } from "node:crypto";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import type { Engine } from "../engine.js";
+import { RrmOptionError } from "../errors.js";
+import type { CompareOptions, CompareResult, Judge } from "../rrm/judge.js";
+import { ServerMetrics } from "./metrics.js";
+import { RewardGrouper, splitQuery, type RewardGroupConfig } from "./openrlhf.js";
+import { groupRewards, type RewardMode } from "./rewards.js";
+import { compareBody, getRewardBody, JUDGE_OPTION_KEYS, rankBody, rewardsBody } from "./schemas.js";
+
+export interface ServerOptions {
+  /** Judge defaults (the CLI's --votes, --max-tokens, ...); a body's own options win. */
+  defaults: CompareOptions;
+  /** Judgments admitted at once (running or waiting in the engine); more get 429. */
+  maxQueue: number;
+  bodyLimit: number;
+  /** Milliseconds before a request is cancelled with 504 (0: no limit). */
+  requestTimeoutMs: number;
+  apiKey?: string;
+  rewardGroups: RewardGroupConfig;
+  log?: (line: string) => void;
+}
+
+export interface JudgeServer {
+  app: FastifyInstance;
+  /** Serve with this judge (until then every judging route answers 503 "loading"). */
+  setJudge(judge: Judge): void;
+  /** Stop accepting, let in-flight work finish until `deadlineMs`, cancel the rest. */
+  drain(deadlineMs: number): Promise<void>;
+  readonly inFlightJudgments: number;
+}
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
+    super(message);
+  }
+}
+
+interface Job { controller: AbortController; judgments: number }
+
+export function createJudgeServer(o: ServerOptions): JudgeServer {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: o.bodyLimit,
+    // Strict types: "3" is not a number, an unknown field is an error, not silently dropped.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  });
+  const metrics = new ServerMetrics();
+  const jobs = new Set<Job>();
+  let judge: Judge | undefined;
+  let engine: Engine | undefined;
+  let draining = false;
+  let queued = 0;
+  let rate = 1; // judgments per second, smoothed: sizes Retry-After
+  const log = o.log ?? ((l: string) => process.stderr.write(l + "\n"));
+  const keyDigest = o.apiKey ? createHash("sha256").update(o.apiKey).digest() : undefined;
+
+  app.setErrorHandler((err: Error & { statusCode?: number; validation?: { instancePath: string; message?: string; params?: Record<string, unknown> }[] }, _req, reply) => {
+    if (err instanceof HttpError) return reply.code(err.status).headers(err.headers).send({ error: err.message });
+    if (err.validation) {
+      const v = err.validation[0];
+      const field = v.instancePath ? v.instancePath.slice(1).replace(/\//g, ".") : "body";
+      const extra = v.params?.additionalProperty ? ` (${String(v.params.additionalProperty)})` : v.params?.allowedValues ? ` (${(v.params.allowedValues as unknown[]).join(", ")})` : "";
+      return reply.code(400).send({ error: `${field} ${v.message ?? "is invalid"}${extra}`, field });
+    }
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+    return reply.code(status).send({ error: err.message });
+  });
+
+  app.addHook("onRequest", async (req, reply) => {
+    (req as FastifyRequest & { t0: number }).t0 = performance.now();
+    if (req.url === "/health") return;
+    if (keyDigest) {
+      const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? "");
+      const given = createHash("sha256").update(m?.[1] ?? "").digest();
+      if (!m || !timingSafeEqual(given, keyDigest)) throw new HttpError(401, "missing or wrong API key (Authorization: Bearer <key>)");
+    }
+    if (draining) {
+      reply.header("connection", "close");
+      throw new HttpError(503, "the server is shutting down");
+    }
+  });
+  app.addHook("onResponse", async (req, reply) => {
+    const route = req.routeOptions.url ?? "unknown";
+    metrics.count(route, reply.statusCode);
+    const ms = performance.now() - (req as FastifyRequest & { t0: number }).t0;
+    const judgments = (req as FastifyRequest & { judgments?: number }).judgments;
+    log(`${req.method} ${route} ${reply.statusCode} ${ms.toFixed(0)}ms${judgments !== undefined ? ` judgments=${judgments}` : ""}`);
+  });
+
+  const requireJudge = () => {
+    if (!judge) throw new HttpError(503, "the model is still loading", { "retry-after": "5" });
+    return judge;
+  };
+
+  /** Admits `judgments` to the queue, or answers 429; the job aborts on disconnect or timeout. */
+  const admit = (req: FastifyRequest, reply: FastifyReply, judgments: number): Job => {
+    if (judgments > o.maxQueue) throw new HttpError(400, `the request needs ${judgments} judgments, more than the server's queue bound (--max-queue ${o.maxQueue})`);
+    if (queued + judgments > o.maxQueue) {
+      const wait = Math.max(1, Math.min(60, Math.ceil(queued / Math.max(rate, 0.1))));
+      throw new HttpError(429, `the judging queue is full (${queued} of ${o.maxQueue} judgments); retry later`, { "retry-after": String(wait) });
+    }
+    const job: Job = { controller: new AbortController(), judgments };
+    queued += judgments;
+    jobs.add(job);
+    (req as FastifyRequest & { judgments?: number }).judgments = judgments;
+    // The client went away before its answer: stop its votes at the next engine step.
+    reply.raw.on("close", () => {
+      if (!reply.raw.writableFinished) job.controller.abort(new Error("the client disconnected"));
+    });
+    if (o.requestTimeoutMs > 0) {
+      const t = setTimeout(() => job.controller.abort(new HttpError(504, `the request took longer than ${o.requestTimeoutMs} ms (--request-timeout)`)), o.requestTimeoutMs);
+      job.controller.signal.addEventListener("abort", () => clearTimeout(t), { once: true });
+      (job as Job & { timer?: NodeJS.Timeout }).timer = t;
+    }
+    return job;
+  };
+  const release = (job: Job, started: number, done: number) => {
+    queued -= job.judgments;
+    jobs.delete(job);
+    clearTimeout((job as Job & { timer?: NodeJS.Timeout }).timer);
+    metrics.judgmentsDone += done;
+    const secs = (performance.now() - started) / 1000;
+    if (done > 0 && secs > 0) rate = 0.8 * rate + 0.2 * (done / secs);
+  };
+  /** Runs the work of an admitted job; an abort becomes the right status. */
+  const run = async <T>(job: Job, work: (signal: AbortSignal) => Promise<T>, judgmentsOf: (r: T) => number): Promise<T> => {
+    const t0 = performance.now();
+    let done = 0;
+    try {
+      const r = await work(job.controller.signal);
+      done = judgmentsOf(r);
+      return r;
+    } catch (e) {
+      const reason = job.controller.signal.reason;
+      if (job.controller.signal.aborted && reason instanceof HttpError) throw reason;
+      if (job.controller.signal.aborted) throw new HttpError(draining ? 503 : 499, draining ? "the server shut down before this request finished" : String((reason as Error)?.message ?? "cancelled"));
+      // The judge checks option combinations the schema cannot (thinkingBudget < maxTokens, ...).
+      throw new HttpError(e instanceof RrmOptionError ? 400 : 500, (e as Error).message);
+    } finally {
+      release(job, t0, done);
+    }
+  };
+
+  const optionsOf = (body: Record<string, unknown>, extra: Partial<CompareOptions> = {}): CompareOptions => {
+    const own: Record<string, unknown> = {};
+    for (const k of JUDGE_OPTION_KEYS) if (body[k] !== undefined) own[k] = body[k];
+    return { ...o.defaults, ...extra, ...own };
+  };
+  const votesOf = (opts: CompareOptions) => opts.votes ?? 1;
+  const compareJudgments = (r: CompareResult) => r.votes.a + r.votes.b + r.votes.invalid;
+
+  app.get("/health", async (_req, reply) => {
+    if (!judge) return reply.code(503).send({ status: "loading" });
+    return { status: draining ? "draining" : "ok", model: judge.engine.model.info.name || judge.engine.model.info.path, queue: queued };
+  });
+
+  app.get("/metrics", async (_req, reply) => {
+    reply.type("text/plain; version=0.0.4");
+    return metrics.render(queued, jobs.size, engine && !engine.disposed ? engine.stats() : undefined);
+  });
+
+  app.post("/v1/compare", { schema: { body: compareBody } }, async (req, reply) => {
+    const j = requireJudge();
+    const body = req.body as Record<string, any>;
+    const opts = optionsOf(body);
+    const pairs: { query: string; a: string; b: string; id?: unknown }[] = body.pairs ?? [{ query: body.query, a: body.a, b: body.b }];
+    const job = admit(req, reply, pairs.length * votesOf(opts));
+    const results = await run(job, (signal) => Promise.all(pairs.map((p) => j.compare({ query: p.query, a: p.a, b: p.b }, { ...opts, signal }))),
+      (rs) => rs.reduce((s, r) => s + compareJudgments(r), 0));
+    if (!body.pairs) return results[0];
+    return { results: results.map((r, i) => (pairs[i].id !== undefined ? { id: pairs[i].id, ...r } : r)) };
+  });
+
+  app.post("/v1/rank", { schema: { body: rankBody } }, async (req, reply) => {
+    const j = requireJudge();
+    const body = req.body as Record<string, any>;
+    const opts = optionsOf(body);
+    const n: number = body.candidates.length;
+    const matches = body.strategy === "elo" ? (n * (n - 1)) / 2 : n - 1;
+    const job = admit(req, reply, Math.max(1, matches) * votesOf(opts));
+    const { onProgress: _p, tieBreak: _t, ...base } = opts; // a knockout decides ties itself
+    const rankOpts = { ...base, strategy: body.strategy, bootstrap: body.bootstrap };
+    if (!body.stream) {
+      return run(job, (signal) => j.rank(body.query, body.candidates, { ...rankOpts, signal }), (r) => r.stats.judgments);
+    }
+    // NDJSON: a progress line per finished match, then {"result": ...} (or {"error": ...}) last.
+    reply.hijack();
+    reply.raw.writeHead(200, { "content-type": "application/x-ndjson" });
+    const line = (x: unknown) => reply.raw.write(JSON.stringify(x) + "\n");
+    try {
+      const r = await run(job, (signal) => j.rank(body.query, body.candidates, {
+        ...rankOpts, signal,
+        onProgress: (p) => line({ progress: p }),
+      }), (res) => res.stats.judgments);
+      line({ result: r });
+    } catch (e) {
+      line({ error: (e as Error).message, status: e instanceof HttpError ? e.status : 500 });
+    }
+    reply.raw.end();
+    metrics.count("/v1/rank", 200);
+  });
+
+  const judgeGroup = (j: Judge, signal: AbortSignal, opts: CompareOptions) => (query: string) => (first: string, second: string, seed: number) =>
+    j.compare({ query, a: first, b: second }, { swap: "none", ...opts, seed, signal });
+
+  app.post("/v1/rewards", { schema: { body: rewardsBody } }, async (req, reply) => {
+    const j = requireJudge();
+    const body = req.body as Record<string, any>;
+    const mode: RewardMode = body.mode ?? "baseline";
+    if (mode === "reference" && body.reference === undefined) throw new HttpError(400, `reference is required with mode "reference"`);
+    const opts = optionsOf(body);
+    const n: number = body.responses.length;
+    const matches = mode === "reference" ? n : mode === "baseline" ? n - 1 : mode === "baselines" ? n * Math.min(body.k ?? 2, n) : n * Math.min(body.m ?? 2, n - 1);
+    const job = admit(req, reply, Math.max(1, matches) * votesOf(opts));
+    const seed = opts.seed ?? 0;
+    const r = await run(job, (signal) => groupRewards(body.responses, { mode, seed, k: body.k, m: body.m, reference: body.reference }, judgeGroup(j, signal, opts)(body.query)),
+      (g) => g.matches * votesOf(opts));
+    return { rewards: r.rewards, mode: r.mode, matches: r.matches, details: r.details };
+  });
+
+  // OpenRLHF: groups form across requests, so each response is judged once its group is complete.
+  let grouper: RewardGrouper | undefined;
+  const groupSignal = new AbortController();
+  app.post("/get_reward", { schema: { body: getRewardBody } }, async (req, reply) => {
+    const j = requireJudge();
+    const body = req.body as { query: string[]; prompts?: string[]; labels?: (string | null)[] };
+    if (body.prompts && body.prompts.length !== body.query.length) throw new HttpError(400, `prompts has ${body.prompts.length} entries but query has ${body.query.length}`);
+    if (body.labels && body.labels.length !== body.query.length) throw new HttpError(400, `labels has ${body.labels.length} entries but query has ${body.query.length}`);
+    const opts = optionsOf({});
+    grouper ??= new RewardGrouper(o.rewardGroups, (question, responses) =>
+      groupRewards(responses, { mode: o.rewardGroups.mode, seed: opts.seed ?? 0 }, judgeGroup(j, groupSignal.signal, opts)(question)));
+    const job = admit(req, reply, body.query.length * votesOf(opts));
+    const results = await run(job, (signal) => Promise.all(body.query.map(async (q, i) => {
+      const { question, response } = splitQuery(q, body.prompts?.[i]);
+      const label = body.labels?.[i];
+      if (typeof label === "string" && label.length > 0) {
+        const g = await groupRewards([response], { mode: "reference", seed: opts.seed ?? 0, reference: label }, judgeGroup(j, signal, opts)(question));
+        return g.details[0];
+      }
+      return grouper!.add(body.prompts?.[i] ?? question, question, response);
+    })), (rs) => rs.length * votesOf(opts));
+    const rewards = results.map((r) => r.reward);
+    return {
+      rewards,
+      scores: rewards,
+      extra_logs: { rrm_wins: results.map((r) => r.wins), rrm_losses: results.map((r) => r.losses), rrm_invalid: results.map((r) => r.invalid) },
+    };
+  });
+
+  return {
+    app,
+    setJudge(jd: Judge) {
+      judge = jd;
+      engine = jd.engine;
+    },
+    get inFlightJudgments() { return queued; },
+    async drain(deadlineMs: number) {
+      draining = true;
+      grouper?.flushAll();
+      const until = Date.now() + deadlineMs;
+      while (jobs.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      for (const job of jobs) job.controller.abort(new HttpError(503, "the server shut down before this request finished"));
+      groupSignal.abort(new HttpError(503, "the server shut down before this request finished"));
+      while (jobs.size > 0) await new Promise((r) => setTimeout(r, 20));
+    },
+  };
+}
