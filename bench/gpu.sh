@@ -3,9 +3,10 @@
 #  1. builds the addon and llama-batched-bench with CUDA for sm_90a (~4-5 min on 16 cores),
 #  2. writes a Qwen2-7B-shaped Q4_K random model,
 #  3. checks the GPU against the CPU on a short prompt (top token equal, log-probs within tolerance),
-#  4. runs our votes benchmark at B = 32, 64, 128 (shared 1024-token prompt, 128 tokens per sample,
-#     real sampling) beside llama-batched-bench with the same settings, unified and split KV,
-#  5. prints one table last. Full logs go to $OUT (or .out/).
+#  4. runs `rrm bench` (the command users run) at B = 32, 64, 128: shared 1024-token prompt, 128
+#     tokens per sample, real sampling on the CPU and in the graph, unified and split KV, beside
+#     llama-batched-bench with the same settings (--compare-llama), plus its SVG and JSON,
+#  5. prints the table last. Full logs go to $OUT (or .out/).
 # Without network: `bash scripts/pack-device.sh` here first, then carry .device.
 # RRM_GPU_DRYRUN=1 runs steps 2-3 on the CPU with the tiny model (syntax and CPU-checkable parts).
 set -euo pipefail
@@ -40,8 +41,10 @@ stamp "writing the Qwen2-7B-shaped Q4_K model"
 npx tsx lib/cli/entry.ts make-model --shape 7b --type q4_k 2>&1 | tee "$OUT/model.log"
 stamp "GPU vs CPU check"
 npx tsx bench/gpu-check.ts --shape 7b 2>&1 | tee "$OUT/check.log"
-stamp "votes benchmark vs llama-batched-bench"
-npx tsx bench/gpu-votes.ts --out "$OUT" 2>&1 | tee "$OUT/votes.log"
+stamp "rrm bench vs llama-batched-bench"
+bench=(npx tsx lib/cli/entry.ts bench --shape 7b --type q4_k --gpu-layers 99 --prompt 1024 --gen 128
+  --batch 32,64,128 --kv unified,split --sampling cpu,backend --batch-size 512 --compare-llama auto --no-progress)
+"${bench[@]}" --svg "$OUT/bench.svg" --save-json "$OUT/bench.json" > "$OUT/table.md" 2> "$OUT/bench.log"
 stamp "done"
 echo
 cat "$OUT/table.md"

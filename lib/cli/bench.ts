@@ -1,5 +1,6 @@
 // `rrm bench`: batched decoding on this machine, from the installed package (lib/bench/).
 import { writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { loadAddon } from "../../bindings/index.js";
 import { batchedBench } from "../bench/batched-bench.js";
 import { deviceKey, saveCalibration, shapeKey } from "../bench/calibration.js";
@@ -24,7 +25,7 @@ export const BENCH_HELP = `rrm bench [--model FILE | --shape tiny|0.5b|1.5b|7b|1
   Output:
     a table on stdout (PP TG B N_KV T_PP S_PP T_TG S_TG T S, then the sampling share of step time,
     prompt tokens computed/submitted, KV bytes, peak RSS, GPU memory in use); --json for machines;
-    --svg FILE draws S_TG against B per KV mode and sampling.
+    --svg FILE draws S_TG against B per KV mode and sampling; --save-json FILE keeps the JSON too.
   --compare-llama PATH    also run llama-batched-bench (PATH to the binary, or "auto" for the one
                           \`npm run build:tools\` built) with the same settings; adds its S_TG and T and
                           the ratios (its rows never sample)
@@ -89,7 +90,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     model: { type: "string", short: "m" }, shape: { type: "string" }, type: { type: "string" },
     prompt: { type: "string" }, gen: { type: "string" }, batch: { type: "string" }, kv: { type: "string" },
-    sampling: { type: "string" }, "shared-prompt": { type: "string" }, json: { type: "boolean" }, svg: { type: "string" },
+    sampling: { type: "string" }, "shared-prompt": { type: "string" }, json: { type: "boolean" }, svg: { type: "string" }, "save-json": { type: "string" },
     "compare-llama": { type: "string" }, calibrate: { type: "boolean" }, threads: { type: "string", short: "t" },
     "batch-size": { type: "string" }, "gpu-layers": { type: "string" }, "no-progress": { type: "boolean" }, help: { type: "boolean", short: "h" },
   });
@@ -138,7 +139,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
         const r0 = g[0];
         const maxB = Math.max(...g.map((r) => r.b));
         const bb = batchedBench({
-          model: path, prompt: r0.pp, gen: r0.tg, parallel: g.map((r) => r.b), threads: threads ?? 0, shared: r0.shared, unified: r0.kv === "unified",
+          model: path, prompt: r0.pp, gen: r0.tg, parallel: g.map((r) => r.b), threads: threads ?? availableParallelism(), shared: r0.shared, unified: r0.kv === "unified",
           ctx: r0.shared ? r0.pp + maxB * r0.tg + 256 : maxB * (r0.pp + r0.tg) + 256, batch: batchSize, gpuLayers: model.gpuLayers, bin: llamaBin,
         });
         console.error(`compare: ${bb.command}`);
@@ -156,6 +157,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     console.error(`wrote ${values.svg}`);
   }
   print();
+  if (values["save-json"]) writeFileSync(values["save-json"], JSON.stringify({ model: path, rows }, null, 2) + "\n");
   if (calibrate) {
     const batches = [...new Set(rows.map((r) => r.b))].sort((a, b) => a - b);
     const at = (b: number, kv: KvChoice) => rows.find((r) => r.b === b && r.kv === kv && r.sampling === "cpu")?.sTg ?? 0;

@@ -1,7 +1,6 @@
 // The `rrm` commands. Each takes argv after its name and returns an exit code.
 import { createJudge, type CompareOptions, type Judge } from "../rrm/judge.js";
 import { loadAddon } from "../../bindings/index.js";
-import { loadModel } from "../model.js";
 import { makeTestModel } from "../testmodel/make-model.js";
 import { ENGINE_FLAGS, JUDGE_FLAGS, intFlag, numFlag, openEngine, parse, UsageError } from "./options.js";
 import { ProgressBar } from "./progress.js";
@@ -24,8 +23,9 @@ ${judgeHelp()}`,
   verdicts come from the thinking budget's forced answer.`,
   "make-model": `rrm make-model [--shape tiny|0.5b|7b] [--type f16|q8_0|q4_k] [--vocab qwen2|rrm] [--seed N] [--out FILE]
   Writes a Qwen2 GGUF with random weights and the real Qwen2 tokenizer; prints its path.`,
-  info: `rrm info [--model FILE]
-  Prints the compiled-in backends, the devices found, and the model's metadata.`,
+  info: `rrm info [--model FILE [--context N] [--kv-type f16|q8_0|q4_0] [--max-sequences N]]
+  Prints the compiled-in backends, the devices found, the model's metadata, and the KV cache an
+  engine gets with these settings (cells, bytes per cell, KV bytes, how the size was chosen).`,
 };
 
 function judgeHelp() {
@@ -125,6 +125,9 @@ export async function compareCommand(argv: string[]): Promise<number> {
 export async function rankCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { ...ENGINE_FLAGS, ...JUDGE_FLAGS, strategy: { type: "string" }, bootstrap: { type: "string" } });
   if (values.help) return console.log(HELP.rank), 0;
+  // Whole-run settings fail now, before the model loads, not once per line.
+  if (values.strategy !== undefined && !["knockout", "elo"].includes(values.strategy)) throw new UsageError(`--strategy must be knockout or elo, got ${JSON.stringify(values.strategy)}`);
+  if (values.bootstrap !== undefined && values.strategy !== "elo") throw new UsageError("--bootstrap applies to --strategy elo only");
   const opts = judgeOptions(values);
   // A knockout round or round-robin keeps several pairs per item in flight.
   return judgeJsonl("rank", values, intFlag(values, "concurrency", 2)!, 4,
@@ -157,7 +160,7 @@ export async function makeModelCommand(argv: string[]): Promise<number> {
 }
 
 export async function infoCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { model: { type: "string", short: "m" }, help: { type: "boolean", short: "h" } });
+  const { values } = parse(argv, { ...ENGINE_FLAGS });
   if (values.help) return console.log(HELP.info), 0;
   const sys = loadAddon().systemInfo();
   console.log(`backends compiled in: ${sys.backends.join(", ")}`);
@@ -165,10 +168,13 @@ export async function infoCommand(argv: string[]): Promise<number> {
   for (const d of sys.devices) console.log(`device ${d.name} (${d.type}): ${d.description}, ${(d.memoryFree / 2 ** 30).toFixed(1)} / ${(d.memoryTotal / 2 ** 30).toFixed(1)} GiB free`);
   console.log(`CPU features: ${sys.features}`);
   if (values.model) {
-    const m = await loadModel(values.model);
-    const { chatTemplate, ...rest } = m.info;
+    const { model, engine } = await openEngine(values, { sequences: 16 });
+    const { chatTemplate, ...rest } = model.info;
     console.log(JSON.stringify({ ...rest, chatTemplate: chatTemplate ? `${chatTemplate.length} characters` : null }, null, 2));
-    m.dispose();
+    const e = engine.info;
+    console.log(`engine: ${e.contextSize} KV cells (${e.kvMode}, ${e.kvType}), ${e.bytesPerCell} bytes per cell, ${(e.kvBytes / 2 ** 20).toFixed(0)} MiB of KV; ${e.contextSource}; maxSequences ${e.maxSequences}; admission ${e.admission}`);
+    engine.dispose();
+    model.dispose();
   }
   return 0;
 }

@@ -2,18 +2,22 @@
 import { createReadStream, createWriteStream } from "node:fs";
 import { createInterface } from "node:readline";
 
-export async function* readJsonl(path: string | undefined): AsyncGenerator<{ line: number; value: unknown }> {
+/** Each line's value, or the reason it is not JSON: one bad line is that line's error, not the run's. */
+export async function* readJsonl(path: string | undefined): AsyncGenerator<{ line: number; value?: unknown; error?: string }> {
   const input = !path || path === "-" ? process.stdin : createReadStream(path);
   const rl = createInterface({ input, crlfDelay: Infinity });
   let line = 0;
   for await (const text of rl) {
     line++;
     if (!text.trim()) continue;
+    let value: unknown;
     try {
-      yield { line, value: JSON.parse(text) };
+      value = JSON.parse(text);
     } catch (e) {
-      throw new Error(`${path ?? "stdin"}:${line}: not valid JSON (${(e as Error).message})`);
+      yield { line, error: `line ${line}: not valid JSON (${(e as Error).message})` };
+      continue;
     }
+    yield { line, value };
   }
 }
 

@@ -19,10 +19,11 @@ export async function runItems<T>(
       results.delete(nextToWrite++);
     }
   };
-  for await (const { line, value } of readJsonl(input)) {
+  for await (const { line, value, error } of readJsonl(input)) {
     const k = index++;
     const task = (async () => {
       try {
+        if (error !== undefined) throw new Error(error);
         const item = check(value, line);
         results.set(k, { line, ...(await work(item, line) as object) });
         ok++;

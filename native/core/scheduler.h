@@ -91,6 +91,7 @@ class Scheduler {
 
   // scheduler_capacity.cpp
   int32_t cells_used() const;
+  int32_t samples_running() const;
   bool make_room(int32_t cells_needed, int32_t seqs_needed);
   void admit();
   bool try_admit(Request & r);

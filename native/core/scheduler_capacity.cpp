@@ -19,6 +19,15 @@
 
 namespace rrm {
 
+int32_t Scheduler::samples_running() const {
+  int32_t n = 0;
+  for (const auto & r : live_) {
+    if (r->finished) continue;
+    for (const Sample & s : r->samples) n += s.live() ? 1 : 0;
+  }
+  return n;
+}
+
 int32_t Scheduler::cells_used() const {
   if (kv_mode_ == KvMode::Split) return 0;
   return cache_.cells() + (config_.admission == Admission::WorstCase ? reserved_cells_ : generated_cells_);
@@ -57,6 +66,8 @@ bool Scheduler::try_admit(Request & r) {
       return false;
     }
   }
+  // maxSequences caps the samples decoding at once (the prefix cache's ids are not for samples).
+  if (samples_running() + r.spec.n > config_.max_sequences) return false;
   const int32_t P = (int32_t) prompt.size();
   const int32_t per_sample = r.spec.max_tokens + r.forced_len;
   const bool worst_case = config_.admission == Admission::WorstCase;
@@ -231,6 +242,7 @@ void Scheduler::swap_out(Request & r, Sample & s) {
 bool Scheduler::swap_in(Request & r, Sample & s) {
   const int32_t left = std::max(1, sample_limit(r, s) + r.forced_len - (int32_t) s.tokens.size());
   const int32_t headroom = relax_headroom_ ? 1 : std::min(config_.sample_headroom, left);
+  if (samples_running() >= config_.max_sequences) return false;
   if (!make_room(s.swap_cells + headroom, 1)) return false;
   const auto t0 = Clock::now();
   s.seq = take_seq();

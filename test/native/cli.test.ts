@@ -23,6 +23,10 @@ test("--help for every command", () => {
   assert.is(bad.status, 2);
   assert.match(bad.stderr, /--votes expects an integer/);
   assert.is(rrm(["frobnicate"]).status, 2);
+  // A whole-run setting fails at once, before the model loads (this model path does not exist).
+  const strategy = rrm(["rank", "--model", "/nonexistent.gguf", "--strategy", "swiss"]);
+  assert.is(strategy.status, 2);
+  assert.match(strategy.stderr, /--strategy must be knockout or elo/);
 });
 
 test("compare: JSONL in, JSONL out in input order, bad lines reported in place", () => {
@@ -31,15 +35,21 @@ test("compare: JSONL in, JSONL out in input order, bad lines reported in place",
     "",
     JSON.stringify({ query: "Capital of France?", a: "Paris", b: "Lyon" }),
     JSON.stringify({ query: "missing b", a: "only a" }),
+    "{not json",
+    JSON.stringify({ query: "After a bad line", a: "x", b: "y" }),
   ].join("\n");
   const r = rrm(["compare", "--model", tinyRrmModel(), "--votes", "3", "--thinking-budget", "4", "--max-tokens", "8", "--seed", "1", "--no-early-stop", "--threads", "2"], input);
   const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
-  assert.is(lines.length, 3);
+  assert.is(lines.length, 5);
   assert.is(lines[0].id, "x");
   assert.is(lines[0].line, 1);
   assert.is(lines[0].votes.a + lines[0].votes.b, 3);
   assert.ok(["a", "b"].includes(lines[1].winner));
   assert.match(lines[2].error, /"b" must be a string/);
+  // A line that is not JSON is that line's error; the lines around it are judged.
+  assert.is(lines[3].line, 5);
+  assert.match(lines[3].error, /line 5: not valid JSON/);
+  assert.is(lines[4].votes.a + lines[4].votes.b, 3);
   assert.is(r.status, 1); // one item failed
   assert.match(r.stderr, /items/); // the progress line
 });
