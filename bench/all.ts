@@ -1,6 +1,7 @@
 // One command for every CPU benchmark, side by side in one run (BENCHMARKS.md):
 //   npm run bench                   (after `npm run build:tools` and `bash bench/setup-peer.sh`)
 //   npm run bench -- --reps 3 --threads 2 --quick
+import { spawnSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import { printSampling, samplingBenchmark } from "./sampling.js";
 import { printTournament, tournamentBenchmark } from "./tournament.js";
@@ -18,4 +19,10 @@ for (const kvMode of ["unified", "split"] as const) {
   printTournament(await tournamentBenchmark(o), o);
 }
 printSampling(await samplingBenchmark(threads, values.quick ? [8, 32] : [8, 32, 64]), threads);
+// The real RRM workload (long, variable-length judgments; each mode in its own process) and the
+// KV-type, determinism and server-overhead measurements.
+for (const script of ["workload.ts", "kv-types.ts", "determinism.ts", "server.ts"]) {
+  console.log();
+  spawnSync(process.execPath, ["--import", "tsx", new URL(script, import.meta.url).pathname, "--threads", String(threads)], { stdio: "inherit" });
+}
 console.log(`\n(all benchmarks: ${((Date.now() - t0) / 60000).toFixed(1)} min)`);

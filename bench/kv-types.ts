@@ -45,5 +45,5 @@ console.log(machineLine());
 console.log(table(["kvType", "bytes/cell", "cells per GiB", "decode tok/s (8 x 256)", "vs f16", "votes with f16's tokens", "mean |dP(A)| vs f16", "max |dP(A)|"], results.map((r) => {
   const diffs = r.probs.map((p, i) => Math.abs(p - f16.probs[i]));
   const same = r.texts.filter((t, i) => t === f16.texts[i]).length;
-  return [r.kvType, Math.round(2 ** 30 / r.cellsPerGiB), r.cellsPerGiB, r.tokS, `${(r.tokS / f16.tokS).toFixed(2)}x`, `${same}/${r.texts.length}`, diffs.reduce((a, b) => a + b, 0) / diffs.length, Math.max(...diffs)];
+  return [r.kvType, Math.round(2 ** 30 / r.cellsPerGiB), r.cellsPerGiB, r.tokS, `${(r.tokS / f16.tokS).toFixed(2)}x`, `${same}/${r.texts.length}`, (diffs.reduce((a, b) => a + b, 0) / diffs.length).toExponential(2), Math.max(...diffs).toExponential(2)];
 })));

@@ -27,7 +27,8 @@ async function pool(work: (i: number) => Promise<number>): Promise<Run> {
     while (next < REQUESTS) {
       const i = next++;
       const s = performance.now();
-      judgments += await work(i);
+      const done = await work(i);
+      judgments += done;
       latencies.push(performance.now() - s);
     }
   }));
@@ -40,7 +41,7 @@ async function library(): Promise<Run> {
   const judge = createJudge(engine);
   await judge.compare(pair(-1), { ...OPTIONS, seed: 1 });
   const r = await pool(async (i) => {
-    const v = await judge.compare(pair(i), { ...OPTIONS, seed: i });
+    const v = await judge.compare(pair(i), { ...OPTIONS, seed: i + 1 });
     return v.votes.a + v.votes.b + v.votes.invalid;
   });
   engine.dispose();
@@ -62,7 +63,7 @@ async function server(): Promise<Run> {
   });
   while ((await fetch(url + "/health").catch(() => undefined))?.status !== 200) await new Promise((r) => setTimeout(r, 50));
   const call = async (i: number) => {
-    const res = await fetch(url + "/v1/compare", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...pair(i), ...OPTIONS, seed: i }) });
+    const res = await fetch(url + "/v1/compare", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...pair(i), ...OPTIONS, seed: i + 1 }) });
     if (res.status !== 200) throw new Error(`status ${res.status}: ${await res.text()}`);
     const v = await res.json();
     return v.votes.a + v.votes.b + v.votes.invalid;

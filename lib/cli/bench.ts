@@ -138,11 +138,19 @@ export async function benchCommand(argv: string[]): Promise<number> {
       for (const g of groups.values()) {
         const r0 = g[0];
         const maxB = Math.max(...g.map((r) => r.b));
-        const bb = batchedBench({
-          model: path, prompt: r0.pp, gen: r0.tg, parallel: g.map((r) => r.b), threads: threads ?? availableParallelism(), shared: r0.shared, unified: r0.kv === "unified",
-          ctx: r0.shared ? r0.pp + maxB * r0.tg + 256 : maxB * (r0.pp + r0.tg) + 256, batch: batchSize, gpuLayers: model.gpuLayers, bin: llamaBin,
-        });
-        console.error(`compare: ${bb.command}`);
+        // Split KV gives each sequence ctx / B cells, and each must hold the whole prompt.
+        const ctx = r0.shared && r0.kv === "unified" ? r0.pp + maxB * r0.tg + 256 : maxB * (r0.pp + r0.tg) + 256;
+        let bb: ReturnType<typeof batchedBench>;
+        try {
+          bb = batchedBench({
+            model: path, prompt: r0.pp, gen: r0.tg, parallel: g.map((r) => r.b), threads: threads ?? availableParallelism(), shared: r0.shared, unified: r0.kv === "unified",
+            ctx, batch: batchSize, gpuLayers: model.gpuLayers, bin: llamaBin,
+          });
+        } catch (e) {
+          // Our rows stand on their own: say what failed and go on.
+          console.error(`compare: llama-batched-bench failed for PP ${r0.pp} TG ${r0.tg} ${r0.kv}: ${(e as Error).message.split("\n")[0]}`);
+          continue;
+        }
         for (const r of g) {
           const m = bb.rows.find((x) => x.b === r.b);
           if (m) Object.assign(r, { llamaSTg: m.sTg, llamaT: m.t });

@@ -21,7 +21,7 @@ ${judgeHelp()}`,
   Writes an RRM-vocabulary test model (random weights, cached), runs a knockout tournament on it
   and prints the bracket, the winner and the throughput. Random weights give noise text; the
   verdicts come from the thinking budget's forced answer.`,
-  "make-model": `rrm make-model [--shape tiny|0.5b|7b] [--type f16|q8_0|q4_k] [--vocab qwen2|rrm] [--seed N] [--out FILE]
+  "make-model": `rrm make-model [--shape tiny|0.5b|1.5b|7b|14b] [--type f16|q8_0|q4_k] [--vocab qwen2|rrm] [--seed N] [--out FILE]
   Writes a Qwen2 GGUF with random weights and the real Qwen2 tokenizer; prints its path.`,
   info: `rrm info [--model FILE [--context N] [--kv-type f16|q8_0|q4_0] [--max-sequences N]]
   Prints the compiled-in backends, the devices found, the model's metadata, and the KV cache an

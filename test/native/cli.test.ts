@@ -90,6 +90,23 @@ test("bench: a sweep's table as JSON and SVG; bad flags fail before any model lo
   assert.is(rrm(["bench", "--kv", "both"]).status, 2);
 });
 
+test("bench: Ctrl-C prints the rows finished so far", async () => {
+  const { spawn } = await import("node:child_process");
+  const child = spawn(process.execPath, ["--import", "tsx", entry, "bench", "--shape", "tiny", "--prompt", "32", "--gen", "64", "--batch", "1,2,3,4,5,6,7,8,9,10,11,12", "--threads", "2"], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "", err = "", sent = false;
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => {
+    err += d;
+    // Interrupt once two rows are done (the progress line counts them).
+    if (!sent && / 2\/12 /.test(err)) sent = child.kill("SIGINT");
+  });
+  const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
+  assert.is(code, 130, err);
+  assert.match(err, /interrupted after \d+ of 12 rows/);
+  const rows = out.trim().split("\n").filter((l) => /^\| +32 \|/.test(l));
+  assert.ok(rows.length >= 2 && rows.length < 12, out);
+});
+
 test("serve: binding beyond loopback without an API key exits non-zero before binding", () => {
   const r = rrm(["serve", "--model", tinyRrmModel(), "--host", "0.0.0.0", "--port", "0"]);
   assert.is(r.status, 2);

@@ -171,6 +171,18 @@ test("a client that disconnects mid-judgment cancels its work (0 live samples af
   assert.ok(Date.now() - t1 < 1000, `cancelled in ${Date.now() - t1} ms`);
 });
 
+test("a request over --request-timeout is cancelled with 504 and frees its samples", async () => {
+  const { url } = await start({ requestTimeoutMs: 300 });
+  const t0 = Date.now();
+  const r = await post(url + "/v1/compare", { query: "Explain.", a: "x", b: "y", votes: 2, maxTokens: 4000, thinkingBudget: 3999 });
+  assert.is(r.status, 504);
+  assert.match((await r.json()).error, /longer than 300 ms/);
+  assert.ok(Date.now() - t0 < 3000);
+  const t1 = Date.now();
+  while (engine.stats().liveSequences > 0 && Date.now() - t1 < 2000) await new Promise((res) => setTimeout(res, 5));
+  assert.is(engine.stats().liveSequences, 0);
+});
+
 test("/metrics: Prometheus text with requests, queue, samples and tokens", async () => {
   const { url } = await start();
   await post(url + "/v1/compare", PAIR);
