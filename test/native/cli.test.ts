@@ -54,6 +54,14 @@ test("compare: JSONL in, JSONL out in input order, bad lines reported in place",
   assert.match(r.stderr, /items/); // the progress line
 });
 
+test("compare --votes 16 at the default maxTokens runs on an engine sized by default", () => {
+  const input = JSON.stringify({ query: "2+2?", a: "4", b: "5" });
+  const r = rrm(["compare", "--model", tinyRrmModel(), "--votes", "16", "--thinking-budget", "4", "--no-early-stop", "--seed", "2", "--threads", "2", "--no-progress"], input);
+  assert.is(r.status, 0, r.stderr);
+  const v = JSON.parse(r.stdout);
+  assert.is(v.votes.a + v.votes.b, 16);
+});
+
 test("rank: knockout and elo", () => {
   const input = JSON.stringify({ query: "Best fruit?", candidates: ["apple", "pear", "plum", "fig", "kiwi"] });
   const ko = rrm(["rank", "--model", tinyRrmModel(), "--votes", "1", "--thinking-budget", "3", "--max-tokens", "6", "--seed", "3", "--no-progress"], input);

@@ -16,6 +16,16 @@ function fakeJudge(quality: (i: number) => number, calls: [number, number][] = [
   };
 }
 
+test("knockout tells the judge each match's round (the engine priority of its votes)", async () => {
+  const rounds: number[] = [];
+  const r = await knockout(8, async (i, j, _seed, round) => {
+    rounds.push(round);
+    return { winner: i > j ? "a" : "b", votes: { a: 1, b: 0, invalid: 0 } };
+  }, 5);
+  assert.equal(rounds, [1, 1, 1, 1, 2, 2, 3]);
+  assert.equal(r.matches.map((m) => m.round), rounds);
+});
+
 test("knockout for n = 1..17: n-1 matches, ceil(log2 n) rounds, byes, the best wins", async () => {
   for (let n = 1; n <= 17; n++) {
     const calls: [number, number][] = [];
