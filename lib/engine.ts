@@ -129,6 +129,9 @@ export interface EngineInfo {
 
 export type EngineStats = NativeEngineStats;
 
+/** Samples one request may ask for (native/core/scheduler.h, kMaxSamplesPerRequest). */
+export const MAX_SAMPLES_PER_REQUEST = 1024;
+
 interface Pending {
   completions: (Completion | undefined)[];
   promptTokens: number;
@@ -227,7 +230,8 @@ export class Engine {
     const r = v.obj("request", request);
     v.knownKeys("request", r, REQUEST_KEYS);
     const prompt = this.#promptTokens(r.prompt);
-    const n = v.int("request.n", r.n, 1, this.maxSequences, 1);
+    // More than maxSequences is fine: the samples beyond it start as sequences free.
+    const n = v.int("request.n", r.n, 1, MAX_SAMPLES_PER_REQUEST, 1);
     const maxTokens = v.int("request.maxTokens", r.maxTokens, 1, 1 << 20, 256);
     const signal = v.signal("request.signal", r.signal);
     const stopSignal = v.signal("request.stopSignal", r.stopSignal);

@@ -1,7 +1,7 @@
 // The RRM judge: pairwise verdicts from several sampled judgments, combined by majority vote.
 // Votes shown in one order are one engine request (the prompt is computed once for all of them).
-import type { Completion, Engine } from "../engine.js";
-import { abortError, RrmOptionError } from "../errors.js";
+import { MAX_SAMPLES_PER_REQUEST, type Completion, type Engine } from "../engine.js";
+import { abortError } from "../errors.js";
 import { randomSeed, SeededRandom } from "../random.js";
 import * as v from "../validate.js";
 import { rankCandidates, type RankOptions, type RankResult } from "../tournament/rank.js";
@@ -94,7 +94,7 @@ export class Judge {
     const b = v.str("input.b", i.b);
     const o = { ...this.defaults, ...v.obj("options", options) };
     v.knownKeys("options", o, COMPARE_KEYS);
-    const votes = v.int("options.votes", o.votes, 1, this.engine.maxSequences * 2, 1);
+    const votes = v.int("options.votes", o.votes, 1, MAX_SAMPLES_PER_REQUEST, 1);
     const maxTokens = v.int("options.maxTokens", o.maxTokens, 1, 1 << 20, 8192);
     const budget = o.thinkingBudget === undefined ? undefined : v.int("options.thinkingBudget", o.thinkingBudget, 1, maxTokens - 1);
     const swap = v.oneOf("options.swap", o.swap, ["random", "alternate", "none"] as const, "random");
@@ -107,9 +107,6 @@ export class Judge {
     const temperature = v.num("options.temperature", o.temperature, 0, 100, 0.6);
     const topP = v.num("options.topP", o.topP, 0, 1, 1);
     const priority = v.int("options.priority", o.priority, -1000000, 1000000, 0);
-    if (swap !== "alternate" && votes > this.engine.maxSequences) {
-      throw new RrmOptionError(`options.votes ${votes} is more than the engine's maxSequences ${this.engine.maxSequences}`);
-    }
     if (signal?.aborted) throw abortError(signal);
 
     const rng = new SeededRandom(seed);

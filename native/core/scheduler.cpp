@@ -96,8 +96,8 @@ uint64_t Scheduler::submit(RequestSpec spec) {
   for (llama_token t : spec.forced.probe) {
     if (t < 0 || t >= n_vocab_) throw std::invalid_argument("probe token " + std::to_string(t) + " is outside the vocabulary");
   }
-  if (spec.n < 1 || spec.n > config_.max_sequences) {
-    throw std::invalid_argument("n must be between 1 and the engine's maxSequences (" + std::to_string(config_.max_sequences) + "), got " + std::to_string(spec.n));
+  if (spec.n < 1 || spec.n > kMaxSamplesPerRequest) {
+    throw std::invalid_argument("n must be between 1 and " + std::to_string(kMaxSamplesPerRequest) + ", got " + std::to_string(spec.n));
   }
   if ((int32_t) spec.forced.tokens.size() + 1 > n_batch_) {
     // The forced text is decoded in one step together with the last sampled token.

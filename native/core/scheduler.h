@@ -26,6 +26,9 @@
 
 namespace rrm {
 
+// Samples one request may ask for; beyond the engine's maxSequences they wait their turn.
+constexpr int32_t kMaxSamplesPerRequest = 1024;
+
 struct SchedulerConfig {
   int32_t context_size = 4096;   // unified: cells in all; split: cells per sequence
   int32_t max_sequences = 8;     // samples decoding at once

@@ -67,19 +67,23 @@ bool Scheduler::try_admit(Request & r) {
     }
   }
   // maxSequences caps the samples decoding at once (the prefix cache's ids are not for samples).
-  if (samples_running() + r.spec.n > config_.max_sequences) return false;
+  // A request with more samples than that starts as many as fit; the rest wait as if preempted
+  // (nothing saved yet) and start as sequences free, before any new request is admitted.
+  const int32_t running = samples_running();
+  const int32_t start_now = r.spec.n <= config_.max_sequences ? r.spec.n : config_.max_sequences - running;
+  if (start_now < 1 || running + start_now > config_.max_sequences) return false;
   const int32_t P = (int32_t) prompt.size();
   const int32_t per_sample = r.spec.max_tokens + r.forced_len;
   const bool worst_case = config_.admission == Admission::WorstCase;
   const int32_t headroom = relax_headroom_ ? 0 : std::min(config_.sample_headroom, per_sample);
-  const int32_t gen = r.spec.n * (worst_case ? per_sample : headroom);
+  const int32_t gen = worst_case ? r.spec.n * per_sample : start_now * headroom;
   if (match.entry) match.entry->pins++;  // not evictable while we make room
-  bool ok = make_room((P - match.length) + gen, r.spec.n + 1);
+  bool ok = make_room((P - match.length) + gen, start_now + 1);
   if (match.entry) match.entry->pins--;
   if (!ok && match.entry && match.entry->pins == 0 && match.entry->children == 0) {
     // The entry we would copy from is itself what is in the way: compute the whole prompt.
     match = PrefixCache::Match{};
-    ok = make_room(P + gen, r.spec.n + 1);
+    ok = make_room(P + gen, start_now + 1);
   }
   if (!ok) return false;
 
@@ -102,11 +106,16 @@ bool Scheduler::try_admit(Request & r) {
   }
   // Consecutive ids for the samples: split KV cuts a step into several passes otherwise.
   r.samples.resize(r.spec.n);
-  llama_seq_id prev = lowest_free_run(r.spec.n) - 1;
+  llama_seq_id prev = lowest_free_run(start_now) - 1;
   for (int32_t i = 0; i < r.spec.n; ++i) {
     Sample & s = r.samples[i];
     s.index = i;
-    s.seq = prev = take_seq(prev + 1);
+    if (i < start_now) {
+      s.seq = prev = take_seq(prev + 1);
+    } else {
+      s.swapped = true;  // its first token is sampled with the others; it decodes once resumed
+      swapped_++;
+    }
     s.chain = std::make_unique<SampleChain>(r.spec.sampling, r.spec.sampling.seed + (uint32_t) i, config_.backend_sampling);
   }
   r.live = r.spec.n;
@@ -142,7 +151,10 @@ void Scheduler::admit() {
 // Sends a request that is still prefilling back to the queue: its partial prompt is freed and
 // recomputed when it is admitted again (it has generated nothing, so nothing else is lost).
 void Scheduler::unadmit(Request & r) {
-  for (Sample & s : r.samples) free_sample_seq(s);
+  for (Sample & s : r.samples) {
+    free_sample_seq(s);
+    if (s.swapped) swapped_--;
+  }
   r.samples.clear();
   r.live = 0;
   r.entry->pins--;

@@ -121,7 +121,7 @@ test("bad input is a clear error and the engine keeps serving", async () => {
   };
   const running = engine.generate({ prompt: PROMPT, n: 2, maxTokens: 16, ignoreEos: true });
   await bad({ prompt: PROMPT, n: 0 }, /request\.n.*got 0/);
-  await bad({ prompt: PROMPT, n: 17 }, /request\.n/);
+  await bad({ prompt: PROMPT, n: 1025 }, /request\.n/);
   await bad({ prompt: PROMPT, maxTokens: 0 }, /request\.maxTokens/);
   await bad({ prompt: PROMPT, maxTokens: 1.5 }, /request\.maxTokens/);
   await bad({ prompt: "" }, /non-empty prompt/);

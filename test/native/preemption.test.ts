@@ -73,6 +73,16 @@ test("a sample that alone outgrows the context ends with 'length' at the edge", 
   e.dispose();
 });
 
+test("more samples than maxSequences: the rest wait and start as sequences free", async () => {
+  const e = createEngine(model, { contextSize: 4096, maxSequences: 4, threads: 2 });
+  const r = await e.generate({ prompt: PROMPT, n: 11, maxTokens: 20, ignoreEos: true, temperature: 0.8, seed: 3 });
+  assert.is(r.completions.length, 11);
+  for (const c of r.completions) assert.is(c.tokens.length, 20);
+  assert.ok(e.stats().peakLiveSequences <= 4, `peak ${e.stats().peakLiveSequences}`);
+  idle(e);
+  e.dispose();
+});
+
 test("worst-case admission keeps the old reservation rule and its error", async () => {
   const e = createEngine(model, { contextSize: 4096, maxSequences: 8, threads: 2, admission: "worst-case" });
   try {
