@@ -143,10 +143,14 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   } finally {
     signal?.removeEventListener("abort", onAbort);
   }
+  // The last progress report comes before the abort check: native progress events arrive
+  // asynchronously and may trail the load, so an abort from this report must still count.
+  try {
+    onProgress?.(1);
+  } catch {}
   if (signal?.aborted) {
     native.dispose();
     throw abortError(signal);
   }
-  onProgress?.(1);
   return new Model(native, path, gpuLayers);
 }

@@ -71,7 +71,8 @@ bool Scheduler::try_admit(Request & r) {
   // (nothing saved yet) and start as sequences free, before any new request is admitted.
   const int32_t running = samples_running();
   const int32_t start_now = r.spec.n <= config_.max_sequences ? r.spec.n : config_.max_sequences - running;
-  if (start_now < 1 || running + start_now > config_.max_sequences) return false;
+  // (A split-KV shared-prefix entry has no samples at all: n = 0.)
+  if ((r.spec.n > 0 && start_now < 1) || running + start_now > config_.max_sequences) return false;
   const int32_t P = (int32_t) prompt.size();
   const int32_t per_sample = r.spec.max_tokens + r.forced_len;
   const bool worst_case = config_.admission == Admission::WorstCase;
