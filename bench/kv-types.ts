@@ -22,10 +22,8 @@ const results: Result[] = [];
 for (const kvType of ["f16", "q8_0", "q4_0"] as KvType[]) {
   const engine = createEngine(model, { contextSize: 16384, maxSequences: 8, threads, kvType });
   await engine.generate({ prompt: prompt.slice(0, 8), n: 1, maxTokens: 2, ignoreEos: true, prefixCache: false });
-  const t0 = performance.now();
   const r = await engine.generate({ prompt, n: 8, maxTokens: 256, ignoreEos: true, temperature: 0.8, seed: 1, prefixCache: false });
   const tokS = r.stats.generatedTokens / (r.stats.timings.decodeMs / 1000);
-  void t0;
   const judge = createJudge(engine);
   const probs: number[] = [], texts: string[] = [];
   for (const p of pairs) {

@@ -134,7 +134,11 @@ export async function benchCommand(argv: string[]): Promise<number> {
     if (values["compare-llama"] !== undefined) {
       // One llama-batched-bench run per (PP, TG, KV, shared) with all batch sizes, as it is used.
       const groups = new Map<string, BenchRow[]>();
-      for (const r of rows) if (r.sampling === "cpu") (groups.get(`${r.pp}/${r.tg}/${r.kv}/${r.shared}`) ?? groups.set(`${r.pp}/${r.tg}/${r.kv}/${r.shared}`, []).get(`${r.pp}/${r.tg}/${r.kv}/${r.shared}`)!).push(r);
+      for (const r of rows) {
+        if (r.sampling !== "cpu") continue;
+        const key = `${r.pp}/${r.tg}/${r.kv}/${r.shared}`;
+        groups.set(key, [...(groups.get(key) ?? []), r]);
+      }
       for (const g of groups.values()) {
         const r0 = g[0];
         const maxB = Math.max(...g.map((r) => r.b));

@@ -40,7 +40,7 @@ class HttpError extends Error {
   }
 }
 
-interface Job { controller: AbortController; judgments: number }
+interface Job { controller: AbortController; judgments: number; timer?: NodeJS.Timeout }
 
 export function createJudgeServer(o: ServerOptions): JudgeServer {
   const app = Fastify({
@@ -55,7 +55,8 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
   let engine: Engine | undefined;
   let draining = false;
   let queued = 0;
-  let rate = 1; // judgments per second, smoothed: sizes Retry-After
+  // Judgments the server finishes per second, over windows of at least 2 s: sizes Retry-After.
+  const throughput = { since: performance.now(), done: 0, rate: 1 };
   const log = o.log ?? ((l: string) => process.stderr.write(l + "\n"));
   const keyDigest = o.apiKey ? createHash("sha256").update(o.apiKey).digest() : undefined;
 
@@ -84,13 +85,15 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
       throw new HttpError(503, "the server is shutting down");
     }
   });
-  app.addHook("onResponse", async (req, reply) => {
+  /** Counts and logs a finished request (one line: method, route, status, ms, judgments). */
+  const record = (req: FastifyRequest, status: number) => {
     const route = req.routeOptions.url ?? "unknown";
-    metrics.count(route, reply.statusCode);
+    metrics.count(route, status);
     const ms = performance.now() - (req as FastifyRequest & { t0: number }).t0;
     const judgments = (req as FastifyRequest & { judgments?: number }).judgments;
-    log(`${req.method} ${route} ${reply.statusCode} ${ms.toFixed(0)}ms${judgments !== undefined ? ` judgments=${judgments}` : ""}`);
-  });
+    log(`${req.method} ${route} ${status} ${ms.toFixed(0)}ms${judgments !== undefined ? ` judgments=${judgments}` : ""}`);
+  };
+  app.addHook("onResponse", async (req, reply) => record(req, reply.statusCode));
 
   const requireJudge = () => {
     if (!judge) throw new HttpError(503, "the model is still loading", { "retry-after": "5" });
@@ -101,7 +104,7 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
   const admit = (req: FastifyRequest, reply: FastifyReply, judgments: number): Job => {
     if (judgments > o.maxQueue) throw new HttpError(400, `the request needs ${judgments} judgments, more than the server's queue bound (--max-queue ${o.maxQueue})`);
     if (queued + judgments > o.maxQueue) {
-      const wait = Math.max(1, Math.min(60, Math.ceil(queued / Math.max(rate, 0.1))));
+      const wait = Math.max(1, Math.min(60, Math.ceil(queued / Math.max(throughput.rate, 0.1))));
       throw new HttpError(429, `the judging queue is full (${queued} of ${o.maxQueue} judgments); retry later`, { "retry-after": String(wait) });
     }
     const job: Job = { controller: new AbortController(), judgments };
@@ -113,23 +116,25 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
       if (!reply.raw.writableFinished) job.controller.abort(new Error("the client disconnected"));
     });
     if (o.requestTimeoutMs > 0) {
-      const t = setTimeout(() => job.controller.abort(new HttpError(504, `the request took longer than ${o.requestTimeoutMs} ms (--request-timeout)`)), o.requestTimeoutMs);
-      job.controller.signal.addEventListener("abort", () => clearTimeout(t), { once: true });
-      (job as Job & { timer?: NodeJS.Timeout }).timer = t;
+      job.timer = setTimeout(() => job.controller.abort(new HttpError(504, `the request took longer than ${o.requestTimeoutMs} ms (--request-timeout)`)), o.requestTimeoutMs);
     }
     return job;
   };
-  const release = (job: Job, started: number, done: number) => {
+  const release = (job: Job, done: number) => {
     queued -= job.judgments;
     jobs.delete(job);
-    clearTimeout((job as Job & { timer?: NodeJS.Timeout }).timer);
+    clearTimeout(job.timer);
     metrics.judgmentsDone += done;
-    const secs = (performance.now() - started) / 1000;
-    if (done > 0 && secs > 0) rate = 0.8 * rate + 0.2 * (done / secs);
+    throughput.done += done;
+    const now = performance.now();
+    if (now - throughput.since >= 2000) {
+      throughput.rate = throughput.done / ((now - throughput.since) / 1000);
+      throughput.since = now;
+      throughput.done = 0;
+    }
   };
   /** Runs the work of an admitted job; an abort becomes the right status. */
   const run = async <T>(job: Job, work: (signal: AbortSignal) => Promise<T>, judgmentsOf: (r: T) => number): Promise<T> => {
-    const t0 = performance.now();
     let done = 0;
     try {
       const r = await work(job.controller.signal);
@@ -142,7 +147,7 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
       // The judge checks option combinations the schema cannot (thinkingBudget < maxTokens, ...).
       throw new HttpError(e instanceof RrmOptionError ? 400 : 500, (e as Error).message);
     } finally {
-      release(job, t0, done);
+      release(job, done);
     }
   };
 
@@ -202,7 +207,7 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
       line({ error: (e as Error).message, status: e instanceof HttpError ? e.status : 500 });
     }
     reply.raw.end();
-    metrics.count("/v1/rank", 200);
+    record(req, 200); // a hijacked reply skips the onResponse hook
   });
 
   const judgeGroup = (j: Judge, signal: AbortSignal, opts: CompareOptions) => (query: string) => (first: string, second: string, seed: number) =>
