@@ -1,9 +1,14 @@
-// Loads the native addon and types the whole native module. The only file that knows where the
-// .node file lives: prebuilds/<platform>-<arch>/rrm-engine.node first, then build/Release.
+// Loads the native addon and types the whole native module. Where the .node file comes from is
+// locate.ts's job; which ggml backends it then loads is backends.ts's.
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { loadBackends, type BackendLoadInfo } from "./backends.js";
+import { locateAddon, type AddonLocation } from "./locate.js";
+
+export { AddonNotFoundError, platformPackageName, platformTag, type AddonLocation, type PrebuildManifest } from "./locate.js";
+export type { BackendLoadInfo, CpuBackendInfo, GpuBackendInfo } from "./backends.js";
 
 export interface NativeModelInfo {
   architecture: string;
@@ -139,6 +144,8 @@ export interface NativeEngine {
 
 export interface NativeSystemInfo {
   backends: string[];
+  /** Per backend, the features it reports (the CPU's instruction sets, CUDA's architectures...). */
+  backendFeatures: Record<string, Record<string, string>>;
   devices: { name: string; description: string; type: "cpu" | "gpu" | "igpu" | "accelerator"; memoryFree: number; memoryTotal: number }[];
   gpuOffload: boolean;
   features: string;
@@ -149,6 +156,13 @@ export interface NativeAddon {
   Engine: new (model: NativeModel, options: NativeEngineOptions, onEvent: NativeEventHandler) => NativeEngine;
   systemInfo(): NativeSystemInfo;
   setLogEcho(on: boolean): void;
+  loadCpuBackend(dir: string, variant?: string): { dynamic: boolean; variant?: string; path?: string; score?: number; features?: Record<string, string>; candidates?: { variant: string; score: number; error?: string }[] };
+  loadBackend(path: string): { name: string; devices: number };
+}
+
+/** What was loaded: the addon file and where it came from, and the backends chosen. */
+export interface AddonLoadInfo extends AddonLocation {
+  backends: BackendLoadInfo;
 }
 
 /** The package root: the nearest folder above this file whose package.json is rrm-engine's. */
@@ -163,39 +177,42 @@ export function packageRoot(): string {
   }
 }
 
-export function addonCandidates(root = packageRoot()): string[] {
-  return [
-    join(root, "prebuilds", `${process.platform}-${process.arch}`, "rrm-engine.node"),
-    join(root, "build", "Release", "rrm-engine.node"),
-  ];
-}
-
 let cached: NativeAddon | undefined;
+let loadInfo: AddonLoadInfo | undefined;
 
 export function loadAddon(): NativeAddon {
   if (cached) return cached;
+  const root = packageRoot();
+  const found = locateAddon(root);
   const require = createRequire(import.meta.url);
-  const candidates = addonCandidates();
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) {
+  let addon: NativeAddon;
+  try {
+    addon = require(found.path) as NativeAddon;
+  } catch (e) {
+    const msg = (e as Error).message;
+    const glibc = /GLIBC(XX)?_[0-9.]+/.exec(msg);
     throw new Error(
-      `rrm-engine: no native addon found (looked for ${candidates.join(" and ")}).\n` +
-        `  Build it with \`npm run build\` (CPU), \`npm run build -- --cuda\` (NVIDIA) or \`npm run build -- --vulkan\`;\n` +
-        `  a build needs cmake, a C++17 compiler and git.`,
+      `rrm-engine: could not load ${found.path}: ${msg}\n` +
+        (glibc ? `  The binary needs ${glibc[0].replace("_", " ")}, which this system's C/C++ runtime lacks: use a newer distribution or build from source (\`npm run build:native\`).`
+          : `  Rebuild it with \`npm run build:native\` (the addon must match this platform and Node-API 8+).`),
     );
   }
-  try {
-    cached = require(found) as NativeAddon;
-  } catch (e) {
-    throw new Error(`rrm-engine: could not load ${found}: ${(e as Error).message}\n  Rebuild it with \`npm run build\` (the addon must match this platform and Node-API 8+).`);
-  }
+  const backends = loadBackends(addon, found.path, root, (line) => process.stderr.write(line + "\n"));
+  loadInfo = { ...found, backends };
+  cached = addon;
   return cached;
+}
+
+/** Which binary and backends were loaded, and why (loads the addon if needed). */
+export function addonLoadInfo(): AddonLoadInfo {
+  loadAddon();
+  return loadInfo!;
 }
 
 /** Reference programs built beside the addon (tests and benchmarks compare with them). */
 export function toolPath(name: "llama-simple" | "llama-batched-bench"): string {
   const root = packageRoot();
-  for (const p of [join(root, "build", "bin", name), join(root, "build", name), join(root, "build", "Release", name)]) {
+  for (const p of [join(root, "build", "bin", name), join(root, "build", name)]) {
     if (existsSync(p)) return p;
   }
   throw new Error(`${name} is not built: run \`npm run build:tools\``);

@@ -34,3 +34,12 @@ export class SeededRandom {
 export function randomSeed(): number {
   return Math.floor(Math.random() * 4294967296) >>> 0;
 }
+
+/** An item's seed from the run's seed and the item's index: the same item gets the same seed in a
+ *  resumed, sharded or uninterrupted run (murmur3's finalizer over the pair). */
+export function itemSeed(runSeed: number, index: number): number {
+  let x = (runSeed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0;
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b) >>> 0;
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35) >>> 0;
+  return (x ^ (x >>> 16)) >>> 0;
+}

@@ -1,11 +1,15 @@
-// Builds the addon (and llama.cpp, statically) with cmake-js.
-//   node scripts/build-native.mjs            build unless a prebuilt or built addon exists
+// Builds the addon and llama.cpp from source with cmake-js, into build/bin (the addon, llama.cpp's
+// shared libraries and one CPU library per instruction set: the portable layout that prebuilds
+// ship; see CMakeLists.txt).
+//   node scripts/build-native.mjs            build unless a built addon exists
 //   ... --force                              always rebuild
 //   ... --cuda | --vulkan | --metal | --cpu  GPU backend (or RRM_GPU=cuda|vulkan|metal|cpu)
+//   ... --static                             llama.cpp linked in and tuned for this CPU (-march=native)
 //   ... --tools                              also build llama-batched-bench (benchmarks)
+//   ... --out DIR                            build folder (default build/; the addon lands in DIR/bin)
 // CMAKE_CUDA_ARCHITECTURES, RRM_CMAKE_ARGS ("-DFOO=1 -DBAR=2") and RRM_JOBS pass through.
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -13,17 +17,20 @@ import { fileURLToPath } from "node:url";
 import { ensureLlamaSource } from "./llama-source.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const args = new Set(process.argv.slice(2));
-const prebuilt = join(root, "prebuilds", `${process.platform}-${process.arch}`, "rrm-engine.node");
-const built = join(root, "build", "Release", "rrm-engine.node");
+const argv = process.argv.slice(2);
+const outAt = argv.indexOf("--out");
+const buildDir = outAt >= 0 ? resolve(argv[outAt + 1]) : join(root, "build");
+const args = new Set(argv);
+const built = join(buildDir, "bin", "rrm-engine.node");
 
 const gpu = args.has("--cuda") ? "cuda" : args.has("--vulkan") ? "vulkan" : args.has("--metal") ? "metal"
   : args.has("--cpu") ? "cpu" : (process.env.RRM_GPU ?? (process.platform === "darwin" ? "metal" : "cpu"));
 const tools = args.has("--tools") || process.env.RRM_BUILD_TOOLS === "1";
-const force = args.has("--force") || tools || args.has("--cuda") || args.has("--vulkan") || args.has("--metal") || args.has("--cpu");
+const portable = !(args.has("--static") || process.env.RRM_PORTABLE === "0");
+const force = args.has("--force") || tools || args.has("--static") || args.has("--cuda") || args.has("--vulkan") || args.has("--metal") || args.has("--cpu");
 
-if (!force && (existsSync(prebuilt) || existsSync(built))) {
-  console.log(`[rrm-engine] native addon present (${existsSync(prebuilt) ? prebuilt : built}); \`npm run build\` rebuilds it`);
+if (!force && existsSync(built)) {
+  console.log(`[rrm-engine] native addon present (${built}); \`npm run build:native\` rebuilds it`);
   process.exit(0);
 }
 
@@ -33,8 +40,9 @@ const defs = [
   `GGML_VULKAN=${gpu === "vulkan" ? "ON" : "OFF"}`,
   `GGML_METAL=${gpu === "metal" ? "ON" : "OFF"}`,
   `RRM_BUILD_TOOLS=${tools ? "ON" : "OFF"}`,
-  // Portable by default when building prebuilds; native tuning for local builds.
-  `GGML_NATIVE=${process.env.RRM_PORTABLE === "1" ? "OFF" : "ON"}`,
+  `RRM_PORTABLE=${portable && process.platform !== "darwin" ? "ON" : "OFF"}`,
+  // The static layout is tuned for this CPU; the portable one never is (CMakeLists.txt forces it).
+  `GGML_NATIVE=${portable ? "OFF" : "ON"}`,
 ];
 if (process.env.CMAKE_CUDA_ARCHITECTURES) defs.push(`CMAKE_CUDA_ARCHITECTURES=${process.env.CMAKE_CUDA_ARCHITECTURES}`);
 for (const extra of (process.env.RRM_CMAKE_ARGS ?? "").split(/\s+/).filter(Boolean)) defs.push(extra.replace(/^-D/, ""));
@@ -42,8 +50,8 @@ for (const extra of (process.env.RRM_CMAKE_ARGS ?? "").split(/\s+/).filter(Boole
 const require = createRequire(import.meta.url);
 const cmakeJs = join(dirname(require.resolve("cmake-js/package.json")), "bin", "cmake-js");
 const jobs = process.env.RRM_JOBS ?? String(availableParallelism());
-const common = ["--directory", root, "--parallel", jobs, ...defs.map((d) => `--CD${d}`)];
-console.log(`[rrm-engine] building the native addon (${gpu}${tools ? ", tools" : ""}) with ${jobs} jobs; a CPU build of llama.cpp takes several minutes on 2 cores`);
+const common = ["--directory", root, "--out", buildDir, "--parallel", jobs, ...defs.map((d) => `--CD${d}`)];
+console.log(`[rrm-engine] building the native addon (${gpu}, ${portable ? "portable" : "static"}${tools ? ", tools" : ""}) with ${jobs} jobs; a CPU build of llama.cpp takes several minutes on 2 cores`);
 // Configure every time (cheap) so changed options reach an existing build folder; the build
 // itself is incremental.
 execFileSync(process.execPath, [cmakeJs, "configure", ...common], { stdio: "inherit", cwd: root });
@@ -51,11 +59,5 @@ execFileSync(process.execPath, [cmakeJs, "build", ...common], { stdio: "inherit"
 
 // The reference programs come along when asked for (tests compare with llama-simple).
 const targets = ["llama-simple", ...(tools ? ["llama-batched-bench"] : [])];
-execFileSync("cmake", ["--build", join(root, "build"), "--config", "Release", "--parallel", jobs, "--target", ...targets], { stdio: "inherit" });
+execFileSync("cmake", ["--build", buildDir, "--config", "Release", "--parallel", jobs, "--target", ...targets], { stdio: "inherit" });
 console.log(`[rrm-engine] built ${built}`);
-
-if (args.has("--prebuild")) {
-  mkdirSync(dirname(prebuilt), { recursive: true });
-  cpSync(built, prebuilt);
-  console.log(`[rrm-engine] copied to ${prebuilt}`);
-}

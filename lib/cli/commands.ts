@@ -1,10 +1,11 @@
 // The `rrm` commands. Each takes argv after its name and returns an exit code.
-import { createJudge, type CompareOptions, type Judge } from "../rrm/judge.js";
-import { loadAddon } from "../../bindings/index.js";
+import { writeFileSync } from "node:fs";
+import type { CompareOptions } from "../rrm/judge.js";
+import { rankReportHtml } from "../report/rank-report.js";
+import { addonLoadInfo, loadAddon, type AddonLoadInfo } from "../../bindings/index.js";
 import { makeTestModel } from "../testmodel/make-model.js";
 import { ENGINE_FLAGS, JUDGE_FLAGS, intFlag, numFlag, openEngine, parse, UsageError } from "./options.js";
-import { ProgressBar } from "./progress.js";
-import { runItems } from "./run-items.js";
+import { concurrencyFlag, judgeJsonl, runHelp, RUN_FLAGS } from "./judge-jsonl.js";
 
 export const HELP: Record<string, string> = {
   compare: `rrm compare --model FILE [options]
@@ -16,6 +17,7 @@ ${judgeHelp()}`,
   index, the ranking and every match.
   --strategy knockout|elo   tournament (default knockout: n-1 matches; elo: n(n-1)/2)
   --bootstrap N             elo: Bradley–Terry ratings with N bootstrap resamples
+  --report FILE             a self-contained HTML report (knockout brackets / ELO ratings)
 ${judgeHelp()}`,
   demo: `rrm demo [--candidates 8] [--votes 4] [--shape tiny|0.5b] [--threads N]
   Writes an RRM-vocabulary test model (random weights, cached), runs a knockout tournament on it
@@ -28,6 +30,8 @@ ${judgeHelp()}`,
   engine gets with these settings (cells, bytes per cell, KV bytes, how the size was chosen).`,
 };
 
+export const HELP_JUDGE = () => judgeHelp();
+
 function judgeHelp() {
   return `  -m, --model FILE          GGUF judge model (e.g. an RRM-7B conversion)
   -v, --votes N             sampled judgments per pair, majority vote (default 1)
@@ -37,9 +41,11 @@ function judgeHelp() {
   --swap random|alternate|none   position-bias control (default random)
   --no-early-stop           always run every vote
   --tie-break none|a|b|probability|coin   (default none: a tie has no winner)
-  --seed N                  reproducible runs
-  -i, --input FILE  -o, --output FILE   (default stdin / stdout)
+  --seed N                  the run's seed (default 0); each item's seed derives from it and the
+                            item's index, so runs repeat
+  -i, --input FILE  -o, --output FILE   (default stdin / stdout; one flushed line per item)
   --concurrency N           items in flight at once (default 8)
+${runHelp()}
 ${engineHelp()}
   --no-progress             no progress bar on stderr`;
 }
@@ -64,53 +70,23 @@ export function judgeOptions(values: Record<string, unknown>): CompareOptions {
   };
 }
 
-function need(o: CompareOptions, concurrency: number, perItem = 1) {
-  return { sequences: Math.min(240, (o.votes ?? 1) * concurrency * perItem) };
-}
-
 const str = (v: unknown, name: string, line: number) => {
   if (typeof v !== "string") throw new Error(`line ${line}: "${name}" must be a string`);
   return v;
 };
 
-/**
- * What compare and rank share: open the engine, run the JSONL items through the judge with a
- * progress bar, report failed items, free everything.
- */
-async function judgeJsonl<T>(
-  label: string,
-  values: Record<string, any>,
-  concurrency: number,
-  pairsPerItem: number,
-  check: (value: unknown, line: number) => T,
-  work: (judge: Judge, item: T, bar: ProgressBar) => Promise<unknown>,
-): Promise<number> {
-  const { model, engine } = await openEngine(values, need(judgeOptions(values), concurrency, pairsPerItem));
-  const judge = createJudge(engine);
-  const bar = new ProgressBar(label, undefined, !values["no-progress"]);
-  try {
-    const r = await runItems(values.input, values.output, concurrency, check, (item) => work(judge, item, bar), () => { bar.items++; bar.update(); });
-    bar.done();
-    if (r.failed) console.error(`${r.failed} item(s) failed; see their "error" fields`);
-    return r.failed ? 1 : 0;
-  } finally {
-    engine.dispose();
-    model.dispose();
-  }
-}
-
 const withId = (id: unknown) => (id !== undefined ? { id } : {});
 
 export async function compareCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { ...ENGINE_FLAGS, ...JUDGE_FLAGS });
+  const { values } = parse(argv, { ...ENGINE_FLAGS, ...JUDGE_FLAGS, ...RUN_FLAGS });
   if (values.help) return console.log(HELP.compare), 0;
-  const opts = judgeOptions(values);
-  return judgeJsonl("compare", values, intFlag(values, "concurrency", 8)!, 1,
-    (v, line) => {
+  return judgeJsonl({
+    label: "compare", values, concurrency: concurrencyFlag(values, 8), pairsPerItem: 1, options: judgeOptions(values),
+    check: (v, line) => {
       const o = v as Record<string, unknown>;
       return { query: str(o?.query, "query", line), a: str(o?.a, "a", line), b: str(o?.b, "b", line), id: o?.id };
     },
-    async (judge, item, bar) => {
+    work: async (judge, item, opts, bar) => {
       const count = bar.tokenCounter();
       const res = await judge.compare(item, { ...opts, onProgress: (p) => count(p.generatedTokens) });
       bar.votes += res.votes.a + res.votes.b + res.votes.invalid;
@@ -119,34 +95,43 @@ export async function compareCommand(argv: string[]): Promise<number> {
         winner: res.winner, reason: res.reason, votes: res.votes, probabilityA: res.probabilityA, earlyStopped: res.earlyStopped,
         samples: res.samples.map((s) => ({ verdict: s.verdict, invalidReason: s.invalidReason, swapped: s.swapped, tokens: s.tokens, finishReason: s.finishReason, probabilityA: s.probabilityA })),
       };
-    });
+    },
+  });
 }
 
 export async function rankCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { ...ENGINE_FLAGS, ...JUDGE_FLAGS, strategy: { type: "string" }, bootstrap: { type: "string" } });
+  const { values } = parse(argv, { ...ENGINE_FLAGS, ...JUDGE_FLAGS, ...RUN_FLAGS, strategy: { type: "string" }, bootstrap: { type: "string" }, report: { type: "string" } });
   if (values.help) return console.log(HELP.rank), 0;
   // Whole-run settings fail now, before the model loads, not once per line.
   if (values.strategy !== undefined && !["knockout", "elo"].includes(values.strategy)) throw new UsageError(`--strategy must be knockout or elo, got ${JSON.stringify(values.strategy)}`);
   if (values.bootstrap !== undefined && values.strategy !== "elo") throw new UsageError("--bootstrap applies to --strategy elo only");
-  const opts = judgeOptions(values);
-  // A knockout round or round-robin keeps several pairs per item in flight.
-  return judgeJsonl("rank", values, intFlag(values, "concurrency", 2)!, 4,
-    (v, line) => {
+  const bootstrap = intFlag(values, "bootstrap");
+  const records: Record<string, unknown>[] = [];
+  return judgeJsonl({
+    label: "rank", values, concurrency: concurrencyFlag(values, 2), pairsPerItem: 4, options: judgeOptions(values),
+    check: (v, line) => {
       const o = v as Record<string, unknown>;
       if (!Array.isArray(o?.candidates) || o.candidates.length === 0 || o.candidates.some((c) => typeof c !== "string")) {
         throw new Error(`line ${line}: "candidates" must be a non-empty array of strings`);
       }
       return { query: str(o.query, "query", line), candidates: o.candidates as string[], id: o.id };
     },
-    async (judge, item, bar) => {
+    work: async (judge, item, opts, bar) => {
       const count = bar.tokenCounter();
-      const res = await judge.rank(item.query, item.candidates, {
-        ...opts, strategy: values.strategy as never, bootstrap: intFlag(values, "bootstrap"),
-        onProgress: (p) => count(p.generatedTokens),
-      });
+      const res = await judge.rank(item.query, item.candidates, { ...opts, strategy: values.strategy as never, bootstrap, onProgress: (p) => count(p.generatedTokens) });
       bar.votes += res.stats.judgments;
-      return { ...withId(item.id), winner: res.winner, strategy: res.strategy, ranking: res.ranking, rounds: res.rounds, matches: res.matches, stats: res.stats };
-    });
+      // No timings in the record: a resumed or sharded run must write the same bytes.
+      const { ms: _ms, ...stats } = res.stats;
+      return { ...withId(item.id), winner: res.winner, strategy: res.strategy, ranking: res.ranking, rounds: res.rounds, bracket: res.bracket, matches: res.matches, stats };
+    },
+    onRecord: (rec) => void (values.report && records.push(rec)),
+    finish: () => {
+      if (values.report) {
+        writeFileSync(values.report, rankReportHtml(records as never, { title: `rrm rank: ${values.input ?? "stdin"}`, model: String(values.model) }));
+        console.error(`report: ${values.report}`);
+      }
+    },
+  });
 }
 
 export async function makeModelCommand(argv: string[]): Promise<number> {
@@ -163,7 +148,8 @@ export async function infoCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { ...ENGINE_FLAGS });
   if (values.help) return console.log(HELP.info), 0;
   const sys = loadAddon().systemInfo();
-  console.log(`backends compiled in: ${sys.backends.join(", ")}`);
+  for (const line of describeLoad(addonLoadInfo())) console.log(line);
+  console.log(`backends: ${sys.backends.join(", ")}`);
   console.log(`GPU offload: ${sys.gpuOffload ? "yes" : "no"}`);
   for (const d of sys.devices) console.log(`device ${d.name} (${d.type}): ${d.description}, ${(d.memoryFree / 2 ** 30).toFixed(1)} / ${(d.memoryTotal / 2 ** 30).toFixed(1)} GiB free`);
   console.log(`CPU features: ${sys.features}`);
@@ -177,6 +163,25 @@ export async function infoCommand(argv: string[]): Promise<number> {
     model.dispose();
   }
   return 0;
+}
+
+
+/** rrm info's account of which binary and backends were loaded, and why. */
+export function describeLoad(info: AddonLoadInfo): string[] {
+  const from = { env: "RRM_ADDON_PATH", build: "a source build in this package (npm run build)", prebuilds: "the prebuilds folder in this package", package: `the platform package ${info.packageName}` }[info.source];
+  const m = info.manifest;
+  const lines = [`binary: ${info.path}`, `  from ${from}${m ? `; built ${m.builtAt?.slice(0, 10) ?? "?"} for ${m.platform}-${m.arch}${m.libc ? `-${m.libc}` : ""}${m.glibc ? `, needs glibc >= ${m.glibc}` : ""}` : ""}`];
+  const b = info.backends;
+  if (!b.dynamic) {
+    lines.push("  backends linked in (static build, tuned for the machine that built it)");
+    return lines;
+  }
+  const cpu = b.cpu!;
+  const others = cpu.candidates.filter((c) => c.variant !== cpu.variant).map((c) => `${c.variant} ${c.score > 0 ? c.score : "unsupported"}`);
+  lines.push(`CPU library: ${cpu.variant} (${cpu.forced ? "forced by RRM_CPU_VARIANT" : `best score ${cpu.score} of ${cpu.candidates.length}`}; others: ${others.join(", ") || "none"})`);
+  if (b.gpu.length === 0) lines.push("GPU libraries: none found (install a GPU package, e.g. @rrm-engine/linux-x64-gnu-cuda, or build with --cuda)");
+  for (const g of b.gpu) lines.push(`GPU library ${g.kind}: ${g.loaded ? "loaded" : "not loaded"} (${g.reason}) ${g.path}`);
+  return lines;
 }
 
 export { UsageError };

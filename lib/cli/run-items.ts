@@ -1,46 +1,103 @@
-// Runs JSONL items with bounded concurrency and writes results in input order.
-import { jsonlWriter, readJsonl } from "./jsonl.js";
+// Runs JSONL items with bounded concurrency and writes each result, in input order, the moment
+// every earlier one is written. Each record carries its input line number and a hash of the line.
+// - resume: items already in the output file are skipped (matched by line and hash: a changed
+//   input line is refused, not mixed in); the rest are appended.
+// - shard K/N: only items whose index (0-based, blank lines not counted) is K modulo N.
+// - SIGINT: no new items; the ones in flight are cancelled and not written; whatever finished in
+//   order is on disk. A second SIGINT kills the process as usual.
+import { jsonlWriter, lineHash, readDone, readJsonl } from "./jsonl.js";
+import { UsageError } from "./options.js";
 
-export async function runItems<T>(
-  input: string | undefined,
-  output: string | undefined,
-  concurrency: number,
-  check: (value: unknown, line: number) => T,
-  work: (item: T, line: number) => Promise<unknown>,
-  onItemDone: () => void,
-): Promise<{ ok: number; failed: number }> {
-  const out = jsonlWriter(output);
-  const results = new Map<number, unknown>();
-  let nextToWrite = 0, index = 0, ok = 0, failed = 0;
+export interface Shard { index: number; count: number }
+
+export interface ItemContext { line: number; index: number; signal: AbortSignal }
+
+export interface RunItemsOptions<T> {
+  input?: string;
+  output?: string;
+  concurrency: number;
+  resume?: boolean;
+  shard?: Shard;
+  check: (value: unknown, line: number) => T;
+  work: (item: T, ctx: ItemContext) => Promise<object>;
+  /** Each record written (also the error records), e.g. for a summary. */
+  onRecord?: (record: Record<string, unknown>, fresh: boolean) => void;
+  onItemDone?: () => void;
+}
+
+export interface RunItemsResult { ok: number; failed: number; skipped: number; interrupted: boolean }
+
+/** "K/N" -> {index: K, count: N}. */
+export function parseShard(text: string | undefined): Shard | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2])) throw new UsageError(`--shard expects K/N with 0 <= K < N (e.g. 0/4), got ${JSON.stringify(text)}`);
+  return { index: Number(m[1]), count: Number(m[2]) };
+}
+
+export async function runItems<T>(o: RunItemsOptions<T>): Promise<RunItemsResult> {
+  if (o.resume && (!o.output || o.output === "-")) throw new UsageError("--resume needs the earlier run's --output file");
+  const done = o.resume ? readDone(o.output!) : new Map();
+  for (const rec of done.values()) o.onRecord?.(rec as unknown as Record<string, unknown>, false);
+  const out = jsonlWriter(o.output, o.resume);
+  const stop = new AbortController();
+  const onSigint = () => stop.abort(new Error("interrupted"));
+  process.once("SIGINT", onSigint);
+
+  const results = new Map<number, Record<string, unknown>>();
+  let nextToWrite = 0, queued = 0, ok = 0, failed = 0, skipped = 0, index = -1;
   const inFlight = new Set<Promise<void>>();
   const flush = () => {
     while (results.has(nextToWrite)) {
-      out.write(results.get(nextToWrite));
+      const rec = results.get(nextToWrite)!;
+      out.write(rec);
+      o.onRecord?.(rec, true);
       results.delete(nextToWrite++);
     }
   };
-  for await (const { line, value, error } of readJsonl(input)) {
-    const k = index++;
-    const task = (async () => {
-      try {
-        if (error !== undefined) throw new Error(error);
-        const item = check(value, line);
-        results.set(k, { line, ...(await work(item, line) as object) });
-        ok++;
-      } catch (e) {
-        // One bad item is reported in its place; the others go on.
-        results.set(k, { line, error: (e as Error).message });
-        failed++;
+  try {
+    for await (const { line, text, value, error } of readJsonl(o.input)) {
+      if (stop.signal.aborted) break;
+      index++;
+      if (o.shard && index % o.shard.count !== o.shard.index) continue;
+      const inputHash = lineHash(text);
+      const prev = done.get(line);
+      if (prev) {
+        if (prev.inputHash !== inputHash) {
+          stop.abort(new Error("refused"));
+          await Promise.allSettled(inFlight);
+          throw new UsageError(`--resume: line ${line} of the input is not the line ${o.output} has a result for (its hash was ${prev.inputHash}, now ${inputHash}); use a new --output or the original input`);
+        }
+        skipped++;
+        continue;
       }
-      onItemDone();
-      flush();
-    })();
-    inFlight.add(task);
-    task.finally(() => inFlight.delete(task));
-    if (inFlight.size >= concurrency) await Promise.race(inFlight);
+      const k = queued++;
+      const task = (async () => {
+        let record: Record<string, unknown>;
+        try {
+          if (error !== undefined) throw new Error(error);
+          const item = o.check(value, line);
+          record = { line, ...(await o.work(item, { line, index, signal: stop.signal })), inputHash };
+          ok++;
+        } catch (e) {
+          if (stop.signal.aborted) return; // cancelled by SIGINT: not written, a resume redoes it
+          // One bad item is reported in its place; the others go on.
+          record = { line, error: (e as Error).message, inputHash };
+          failed++;
+        }
+        results.set(k, record);
+        o.onItemDone?.();
+        flush();
+      })();
+      inFlight.add(task);
+      task.finally(() => inFlight.delete(task));
+      while (inFlight.size >= o.concurrency) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    flush();
+  } finally {
+    process.removeListener("SIGINT", onSigint);
+    out.close();
   }
-  await Promise.all(inFlight);
-  flush();
-  await out.close();
-  return { ok, failed };
+  return { ok, failed, skipped, interrupted: stop.signal.aborted };
 }

@@ -5,61 +5,12 @@ import { abortError } from "../errors.js";
 import { randomSeed, SeededRandom } from "../random.js";
 import * as v from "../validate.js";
 import { rankCandidates, type RankOptions, type RankResult } from "../tournament/rank.js";
+import type { CompareInput, CompareOptions, CompareProgress, CompareResult, JudgeSample, PairJudge } from "./types.js";
 import { RrmPrompter } from "./prompt.js";
 import { parseVerdict, type InvalidReason } from "./verdict.js";
-import { decidedSide, majority, type Outcome, type Side, type TieBreak, type VoteCount } from "./votes.js";
+import { decidedSide, majority, type Side, type VoteCount } from "./votes.js";
 
-export type SwapPolicy = "random" | "alternate" | "none";
-
-export interface CompareInput { query: string; a: string; b: string }
-
-export interface CompareOptions {
-  /** Sampled judgments (default 1; the paper's voting@N uses up to 16). */
-  votes?: number;
-  temperature?: number;
-  topP?: number;
-  /** Reasoning plus answer, per judgment (default 8192, RRM.md §3). */
-  maxTokens?: number;
-  /** Tokens of reasoning before the verdict is forced (see README: thinking budget). */
-  thinkingBudget?: number;
-  /** "random": one seeded coin flip per comparison (the paper); "alternate": half the votes each order. */
-  swap?: SwapPolicy;
-  /** Stop the remaining votes once one side has a majority of all votes (default true). */
-  earlyStop?: boolean;
-  /** What a tie or an all-invalid result becomes (default "none": no winner). */
-  tieBreak?: TieBreak;
-  /** Trim whitespace inside \boxed{} before matching (default false, the authors' first rule). */
-  trimVerdict?: boolean;
-  seed?: number;
-  signal?: AbortSignal;
-  onProgress?: (p: CompareProgress) => void;
-  /** The engine's request priority: higher is admitted first and preempted last (default 0). */
-  priority?: number;
-}
-
-export interface CompareProgress { votesDone: number; votesTotal: number; generatedTokens: number }
-
-export interface JudgeSample {
-  text: string;
-  /** The side this vote chose, after undoing the position swap; null for an invalid vote. */
-  verdict: Side | null;
-  invalidReason?: InvalidReason | "cancelled";
-  /** True when "b" was shown as Assistant 1. */
-  swapped: boolean;
-  tokens: number;
-  finishReason: Completion["finishReason"];
-  /** Forced verdicts: the probability that "a" is better, from the next-token probabilities. */
-  probabilityA?: number;
-}
-
-export interface CompareResult extends Outcome {
-  votes: VoteCount;
-  samples: JudgeSample[];
-  /** Mean probability that "a" is better over forced-verdict samples, where any. */
-  probabilityA?: number;
-  earlyStopped: boolean;
-  stats: { promptTokens: number; prefillTokensComputed: number; generatedTokens: number; ms: number };
-}
+export type { CompareInput, CompareOptions, CompareProgress, CompareResult, JudgeSample, PairJudge, SwapPolicy } from "./types.js";
 
 const COMPARE_KEYS = ["votes", "temperature", "topP", "maxTokens", "thinkingBudget", "swap", "earlyStop", "tieBreak", "trimVerdict", "seed", "signal", "onProgress", "priority"] as const;
 
@@ -73,7 +24,7 @@ export interface JudgeOptions {
 /** The text a forced verdict appends after the budget: it closes the reasoning and opens the box. */
 export const FORCED_VERDICT_TEXT = "\n</think>\n\n\\boxed{Assistant ";
 
-export class Judge {
+export class Judge implements PairJudge {
   readonly engine: Engine;
   readonly prompter: RrmPrompter;
   readonly defaults: CompareOptions;

@@ -3,7 +3,7 @@
 // batches a whole round and shares the system prompt + query prefix between its pairs.
 import { RrmOptionError } from "../errors.js";
 import { randomSeed } from "../random.js";
-import type { CompareOptions, CompareResult, Judge } from "../rrm/judge.js";
+import type { CompareOptions, CompareResult, PairJudge } from "../rrm/types.js";
 import * as v from "../validate.js";
 import { bootstrapIntervals, bradleyTerry, type RatingInterval } from "./bradley-terry.js";
 import { onlineElo, rankByRating, type RatedMatch } from "./elo.js";
@@ -31,7 +31,7 @@ export interface RankResult {
   stats: { matches: number; judgments: number; generatedTokens: number; promptTokens: number; prefillTokensComputed: number; ms: number };
 }
 
-export async function rankCandidates(judge: Judge, query: string, candidates: readonly string[], options: RankOptions = {}): Promise<RankResult> {
+export async function rankCandidates(judge: PairJudge, query: string, candidates: readonly string[], options: RankOptions = {}): Promise<RankResult> {
   const t0 = Date.now();
   v.str("query", query);
   if (!Array.isArray(candidates) || candidates.length === 0 || candidates.some((c) => typeof c !== "string")) {

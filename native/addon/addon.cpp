@@ -1,6 +1,7 @@
 // Module entry: registers Model and Engine and a few process-wide facts.
 #include <napi.h>
 
+#include "backends.h"
 #include "engine_wrap.h"
 #include "ggml-backend.h"
 #include "llama.h"
@@ -13,8 +14,14 @@ static Napi::Value SystemInfo(const Napi::CallbackInfo & info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
   Napi::Array backends = Napi::Array::New(env);
-  for (size_t i = 0; i < ggml_backend_reg_count(); ++i) backends.Set(i, ggml_backend_reg_name(ggml_backend_reg_get(i)));
+  Napi::Object features = Napi::Object::New(env);
+  for (size_t i = 0; i < ggml_backend_reg_count(); ++i) {
+    ggml_backend_reg_t reg = ggml_backend_reg_get(i);
+    backends.Set(i, ggml_backend_reg_name(reg));
+    features.Set(ggml_backend_reg_name(reg), BackendFeatures(env, reg));
+  }
   o.Set("backends", backends);
+  o.Set("backendFeatures", features);
   Napi::Array devices = Napi::Array::New(env);
   for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
     ggml_backend_dev_t d = ggml_backend_dev_get(i);
@@ -47,6 +54,9 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Engine", EngineWrap::Init(env));
   exports.Set("systemInfo", Napi::Function::New(env, SystemInfo));
   exports.Set("setLogEcho", Napi::Function::New(env, SetLogEcho));
+  // Portable layout: the JS loader picks the folders; nothing is loaded before it asks.
+  exports.Set("loadCpuBackend", Napi::Function::New(env, LoadCpuBackend));
+  exports.Set("loadBackend", Napi::Function::New(env, LoadBackend));
   return exports;
 }
 

@@ -2,9 +2,17 @@
 
 #include <cmath>
 
+// The portable build is not compiled for the build machine's CPU, so these two loops over the
+// vocabulary carry AVX2 and AVX-512 clones that the loader picks for the CPU it runs on.
+#if defined(RRM_BACKEND_DL) && defined(__x86_64__) && defined(__linux__) && defined(__GNUC__)
+#define RRM_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define RRM_VECTOR_CLONES
+#endif
+
 namespace rrm {
 
-void exp_shifted(const float * __restrict x, float * __restrict out, int32_t n, float shift, float scale) {
+RRM_VECTOR_CLONES void exp_shifted(const float * __restrict x, float * __restrict out, int32_t n, float shift, float scale) {
   for (int32_t t = 0; t < n; ++t) {
     // exp(v) = 2^(v log2 e): integer part into the exponent bits, fraction by a degree-6 polynomial.
     const float v = std::fmax((x[t] - shift) * scale, -87.0f) * 1.44269504088896341f;
@@ -15,7 +23,7 @@ void exp_shifted(const float * __restrict x, float * __restrict out, int32_t n, 
   }
 }
 
-float max_of(const float * __restrict x, int32_t n) {
+RRM_VECTOR_CLONES float max_of(const float * __restrict x, int32_t n) {
   float m = -INFINITY;
   for (int32_t t = 0; t < n; ++t) m = std::fmax(m, x[t]);
   return m;

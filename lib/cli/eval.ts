@@ -1,0 +1,57 @@
+// rrm eval: accuracy of the judge on labelled pairs (RewardBench and RewardBench 2 formats), with
+// RewardBench's section scores, intervals, position bias, reasoning lengths and throughput.
+import { writeFileSync } from "node:fs";
+import { evaluateItem, parseEvalItem, type EvalItemRecord } from "../eval/items.js";
+import { summarize, summaryMarkdown } from "../eval/summary.js";
+import { evalReportHtml } from "../report/eval-report.js";
+import { HELP_JUDGE, judgeOptions } from "./commands.js";
+import { concurrencyFlag, judgeJsonl, RUN_FLAGS } from "./judge-jsonl.js";
+import { ENGINE_FLAGS, JUDGE_FLAGS, parse } from "./options.js";
+
+export const EVAL_HELP = () => `rrm eval --model FILE -i pairs.jsonl [-o items.jsonl] [--json summary.json] [--report out.html]
+  Accuracy on labelled pairs. Input lines: RewardBench {"id", "prompt", "chosen", "rejected", "subset"},
+  or RewardBench 2 best-of-N with "chosen" and "rejected" as lists (the first chosen answer is
+  judged against every rejected one; correct when it beats them all). Writes one record per item
+  (its score, each comparison's votes by order shown, tokens per vote) and prints the summary as
+  markdown: accuracy per subset with 95% intervals, RewardBench's sections (example-count
+  weights) and overall score beside the RRM paper's rows, position bias, reasoning lengths,
+  invalid votes and judgments per minute. A tie or no valid verdict scores 0.5.
+  --json FILE               the summary as JSON
+  --report FILE             a self-contained HTML report
+  --swap random|alternate|none   default random (one order per comparison, seeded); alternate
+                            shows every comparison both ways and reports how often they agree
+${HELP_JUDGE()}`;
+
+export async function evalCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { ...ENGINE_FLAGS, ...JUDGE_FLAGS, ...RUN_FLAGS, json: { type: "string" }, report: { type: "string" } });
+  if (values.help) return console.log(EVAL_HELP()), 0;
+  const records: (EvalItemRecord | { error: string })[] = [];
+  return judgeJsonl({
+    label: "eval", values, concurrency: concurrencyFlag(values, 8), pairsPerItem: 3, options: judgeOptions(values),
+    check: parseEvalItem,
+    work: async (judge, item, opts, bar) => {
+      const count = bar.tokenCounter();
+      const rec = await evaluateItem(judge, item, { ...opts, onProgress: (p) => count(p.generatedTokens) });
+      bar.votes += rec.judgments;
+      return rec;
+    },
+    onRecord: (rec) => void records.push(rec as never),
+    finish: (elapsedMs) => {
+      const summary = summarize(records, values.resume ? undefined : elapsedMs);
+      console.log(summaryMarkdown(summary, String(values.model)));
+      if (values.json) writeFileSync(values.json, JSON.stringify(summary, null, 2) + "\n");
+      if (values.report) {
+        writeFileSync(values.report, evalReportHtml(summary, { title: `rrm eval: ${values.input ?? "stdin"}`, model: String(values.model) }));
+        console.error(`report: ${values.report}`);
+      }
+    },
+  });
+}
+
+/** Writes an eval summary (markdown to stdout, --json, --report) from item records. */
+export function writeEvalSummary(records: (EvalItemRecord | { error: string })[], o: { json?: string; report?: string; title: string; model: string }) {
+  const summary = summarize(records);
+  console.log(summaryMarkdown(summary, o.model));
+  if (o.json) writeFileSync(o.json, JSON.stringify(summary, null, 2) + "\n");
+  if (o.report) writeFileSync(o.report, evalReportHtml(summary, { title: o.title, model: o.model }));
+}
