@@ -1,6 +1,6 @@
 // Runs every test file in its own process (a native crash fails one file, not the run) and ends
 // with the line CI reads: "N passed, N failed".
-//   node scripts/run-tests.mjs           all tiers: unit, native, reliability
+//   node scripts/run-tests.mjs           all tiers: unit, native, reliability, browser, package
 //   node scripts/run-tests.mjs --fast    unit tests only (no addon, no model files)
 //   node scripts/run-tests.mjs FILTER    only files whose path contains FILTER
 import { spawnSync } from "node:child_process";
@@ -12,7 +12,8 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2);
 const fast = args.includes("--fast");
 const filters = args.filter((a) => !a.startsWith("--"));
-const tiers = fast ? ["unit"] : ["unit", "native", "reliability"];
+// browser: reports in headless Chromium; package: pack, install without a toolchain, qemu.
+const tiers = fast ? ["unit"] : ["unit", "native", "reliability", "browser", "package"];
 
 let passed = 0, failed = 0;
 const failures = [];

@@ -168,7 +168,7 @@ export async function infoCommand(argv: string[]): Promise<number> {
 
 /** rrm info's account of which binary and backends were loaded, and why. */
 export function describeLoad(info: AddonLoadInfo): string[] {
-  const from = { env: "RRM_ADDON_PATH", build: "a source build in this package (npm run build)", prebuilds: "the prebuilds folder in this package", package: `the platform package ${info.packageName}` }[info.source];
+  const from = { env: "RRM_ADDON_PATH", build: "a source build in this package (npm run build:native)", prebuilds: "the prebuilds folder in this package", package: `the platform package ${info.packageName}` }[info.source];
   const m = info.manifest;
   const lines = [`binary: ${info.path}`, `  from ${from}${m ? `; built ${m.builtAt?.slice(0, 10) ?? "?"} for ${m.platform}-${m.arch}${m.libc ? `-${m.libc}` : ""}${m.glibc ? `, needs glibc >= ${m.glibc}` : ""}` : ""}`];
   const b = info.backends;
@@ -177,7 +177,7 @@ export function describeLoad(info: AddonLoadInfo): string[] {
     return lines;
   }
   const cpu = b.cpu!;
-  const others = cpu.candidates.filter((c) => c.variant !== cpu.variant).map((c) => `${c.variant} ${c.score > 0 ? c.score : "unsupported"}`);
+  const others = [...cpu.candidates].sort((a, b) => b.score - a.score).filter((c) => c.variant !== cpu.variant).map((c) => `${c.variant} ${c.score > 0 ? c.score : "unsupported"}`);
   lines.push(`CPU library: ${cpu.variant} (${cpu.forced ? "forced by RRM_CPU_VARIANT" : `best score ${cpu.score} of ${cpu.candidates.length}`}; others: ${others.join(", ") || "none"})`);
   if (b.gpu.length === 0) lines.push("GPU libraries: none found (install a GPU package, e.g. @rrm-engine/linux-x64-gnu-cuda, or build with --cuda)");
   for (const g of b.gpu) lines.push(`GPU library ${g.kind}: ${g.loaded ? "loaded" : "not loaded"} (${g.reason}) ${g.path}`);

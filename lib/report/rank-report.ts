@@ -28,7 +28,7 @@ export function bracketSvg(r: RankRecord, id: string): string {
   const matches = r.matches ?? [];
   const rounds = Math.max(1, r.rounds ?? 1);
   const byRound = Array.from({ length: rounds }, (_, i) => matches.filter((m) => m.round === i + 1));
-  const colW = 190, boxH = 46, gap = 14, left = 8, top = 24;
+  const colW = 200, boxH = 58, gap = 14, left = 8, top = 24;
   const rows = Math.max(1, ...byRound.map((ms) => ms.length));
   const height = top + rows * (boxH + gap) + 34;
   const width = left + (rounds + 1) * colW;
@@ -41,7 +41,7 @@ export function bracketSvg(r: RankRecord, id: string): string {
     ms.forEach((m, mi) => {
       const y = top + mi * span + (span - boxH - gap) / 2;
       const line = (c: number, yy: number) => `<text x="${x + 8}" y="${yy}" font-size="12"${m.winner === c ? ' font-weight="700"' : ""}>candidate ${c}${m.winner === c ? " ✓" : ""}</text>`;
-      parts.push(`<g class="match"><rect x="${x}" y="${y}" width="${colW - 24}" height="${boxH}" rx="4" fill="#f4f6f8" stroke="#b8c0cc"/>${line(m.a, y + 16)}${line(m.b, y + 32)}<text x="${x + colW - 30}" y="${y + 25}" font-size="11" text-anchor="end" fill="#5b6573">${esc(votesText(m))}${m.tieBreak ? ` ${esc(m.tieBreak)}` : ""}</text></g>`);
+      parts.push(`<g class="match"><rect x="${x}" y="${y}" width="${colW - 24}" height="${boxH}" rx="4" fill="#f4f6f8" stroke="#b8c0cc"/>${line(m.a, y + 16)}${line(m.b, y + 32)}<text x="${x + 8}" y="${y + 49}" font-size="11" fill="#5b6573">votes ${esc(votesText(m))}${m.tieBreak ? ` ${esc(m.tieBreak)}` : ""}</text></g>`);
     });
   });
   const cx = left + rounds * colW;

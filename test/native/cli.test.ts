@@ -13,7 +13,7 @@ const rrm = (args: string[], input?: string) => spawnSync(process.execPath, ["--
 test("--help for every command", () => {
   const top = rrm(["--help"]);
   assert.is(top.status, 0);
-  for (const cmd of ["compare", "rank", "serve", "bench", "demo", "make-model", "info"]) {
+  for (const cmd of ["compare", "rank", "eval", "merge", "serve", "bench", "demo", "make-model", "info"]) {
     assert.match(top.stdout, cmd);
     const r = rrm([cmd, "--help"]);
     assert.is(r.status, 0, cmd);

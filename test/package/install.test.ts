@@ -1,0 +1,112 @@
+// The package as a user gets it: stage this platform's prebuild, pack every tarball, install them
+// into an empty project with install scripts off and no cmake, compiler or git on PATH, then run
+// `rrm demo`, `rrm info` and the API from there; and the same binary under an emulated CPU
+// without AVX (qemu-user, -cpu Nehalem) gives the same greedy tokens as natively.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+
+const root = join(import.meta.dirname, "..", "..");
+const work = mkdtempSync(join(tmpdir(), "rrm-package-"));
+const tarballs = join(work, "tarballs");
+const project = join(work, "project");
+const HIDDEN = /^(cmake|ctest|cpack|g\+\+|gcc|c\+\+|cc|clang|clang\+\+|git|make|ninja|ld|as|x86_64-linux-gnu-(g\+\+|gcc|ld|as).*|g\+\+-\d+|gcc-\d+)$/;
+
+/** A PATH with every program of the usual folders except the toolchain. */
+function pathWithoutToolchain(): string {
+  const bin = join(work, "path");
+  mkdirSync(bin, { recursive: true });
+  const seen = new Set<string>();
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir)) {
+      if (seen.has(name) || HIDDEN.test(name)) continue;
+      seen.add(name);
+      try { symlinkSync(join(dir, name), join(bin, name)); } catch {}
+    }
+  }
+  return bin;
+}
+
+function du(path: string): number {
+  let total = 0;
+  for (const e of readdirSync(path, { withFileTypes: true })) {
+    const p = join(path, e.name);
+    total += e.isDirectory() ? du(p) : e.isFile() ? statSync(p).size : 0;
+  }
+  return total;
+}
+
+const env = () => ({ ...process.env, PATH: join(work, "path"), npm_config_ignore_scripts: "true", RRM_ADDON_PATH: "", RRM_MODEL_CACHE: join(work, "models"), RRM_VOCAB_GGUF: "" });
+const files: string[] = [];
+let installSeconds = 0;
+
+test("prebuild + pack:all write the main tarball and this platform's package, no llama.cpp source", () => {
+  execFileSync(process.execPath, [join(root, "scripts", "prebuild.mjs"), "--no-build"], { cwd: root, stdio: "inherit" });
+  execFileSync(process.execPath, [join(root, "scripts", "pack-all.mjs"), "--out", tarballs], { cwd: root, stdio: "inherit" });
+  files.push(...readdirSync(tarballs).filter((f) => f.endsWith(".tgz")));
+  assert.ok(files.some((f) => /^rrm-engine-\d/.test(f)), files.join(" "));
+  assert.ok(files.some((f) => /^rrm-engine-linux-x64-gnu-\d/.test(f)), files.join(" "));
+  const listing = execFileSync("tar", ["tzf", join(tarballs, files.find((f) => /^rrm-engine-\d/.test(f))!)], { encoding: "utf8" });
+  assert.not.match(listing, /deps\/llama\.cpp|gitRelease\.bundle|\.cpp\.o/);
+  assert.match(listing, /package\/assets\/ggml-vocab-qwen2\.gguf\.gz/);
+  assert.match(listing, /package\/dist\/lib\/index\.js/);
+});
+
+test("npm install of the tarballs: no toolchain, no install scripts, under 30 s and 30 MB of binaries", () => {
+  const path = pathWithoutToolchain();
+  for (const tool of ["cmake", "g++", "gcc", "git"]) assert.not.ok(existsSync(join(path, tool)), tool);
+  mkdirSync(project);
+  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "scratch", version: "1.0.0", private: true, type: "module" }));
+  const t0 = Date.now();
+  const r = spawnSync("npm", ["install", "--ignore-scripts", "--no-audit", "--no-fund", ...files.filter((f) => !/-(cuda|vulkan)-/.test(f)).map((f) => join(tarballs, f))], { cwd: project, env: env(), encoding: "utf8" });
+  installSeconds = (Date.now() - t0) / 1000;
+  assert.is(r.status, 0, r.stderr);
+  const nm = join(project, "node_modules");
+  const binaries = du(join(nm, "@rrm-engine")) + du(join(nm, "rrm-engine"));
+  const all = du(nm);
+  console.log(`install ${installSeconds.toFixed(1)} s; rrm-engine + platform package ${(binaries / 2 ** 20).toFixed(1)} MiB; node_modules ${(all / 2 ** 20).toFixed(1)} MiB`);
+  assert.ok(installSeconds < 30, `install took ${installSeconds} s`);
+  assert.ok(binaries < 30 * 2 ** 20, `${binaries} bytes`);
+  assert.not.ok(existsSync(join(nm, "cmake-js")), "build tools are not installed for users");
+  assert.not.ok(existsSync(join(nm, "node-addon-api")));
+});
+
+test("rrm info names the binary and the CPU library; rrm demo runs", () => {
+  const info = spawnSync("npx", ["rrm", "info"], { cwd: project, env: env(), encoding: "utf8" });
+  assert.is(info.status, 0, info.stderr);
+  assert.match(info.stdout, /from the platform package @rrm-engine\/linux-x64-gnu/);
+  assert.match(info.stdout, /CPU library: \w+ \(best score/);
+  const demo = spawnSync("npx", ["rrm", "demo", "--candidates", "4", "--votes", "2"], { cwd: project, env: env(), encoding: "utf8", timeout: 300_000 });
+  assert.is(demo.status, 0, demo.stderr);
+  assert.match(demo.stdout, /winner/i);
+});
+
+const GREEDY = `
+import { loadModel, createEngine, makeTestModel } from "rrm-engine";
+const model = await loadModel(makeTestModel({ shape: "tiny" }));
+const engine = createEngine(model, { contextSize: 512, maxSequences: 2, threads: 2 });
+const r = await engine.generate({ prompt: model.tokenize("The judge reads both answers"), n: 1, maxTokens: 24, temperature: 0, ignoreEos: true });
+console.log(JSON.stringify(Array.from(r.completions[0].tokens)));
+engine.dispose(); model.dispose();
+`;
+
+test("the API from the installed package; greedy tokens under qemu -cpu Nehalem (no AVX) equal native", () => {
+  writeFileSync(join(project, "greedy.mjs"), GREEDY);
+  const native = spawnSync(process.execPath, ["greedy.mjs"], { cwd: project, env: env(), encoding: "utf8" });
+  assert.is(native.status, 0, native.stderr);
+  const tokens = JSON.parse(native.stdout.trim().split("\n").pop()!);
+  assert.is(tokens.length, 24);
+  const qemu = ["/usr/bin/qemu-x86_64", "/usr/bin/qemu-x86_64-static"].find(existsSync);
+  if (!qemu) throw new Error("qemu-user is not installed (apt-get install qemu-user): cannot run the no-AVX check");
+  const emulated = spawnSync(qemu, ["-cpu", "Nehalem", process.execPath, "greedy.mjs"], { cwd: project, env: env(), encoding: "utf8", timeout: 900_000 });
+  assert.is(emulated.status, 0, emulated.stderr);
+  assert.equal(JSON.parse(emulated.stdout.trim().split("\n").pop()!), tokens);
+  const info = spawnSync(qemu, ["-cpu", "Nehalem", process.execPath, join(project, "node_modules", "rrm-engine", "bin", "rrm.js"), "info"], { cwd: project, env: env(), encoding: "utf8", timeout: 900_000 });
+  assert.match(info.stdout, /CPU library: (sse42|x64) /);
+});
+
+test.run();
