@@ -101,6 +101,8 @@ export function probeGpuLibrary(addonPath: string, libPath: string, timeoutMs = 
 export function loadBackends(addon: DynamicAddon, addonPath: string, packageRoot: string, warn: (line: string) => void): BackendLoadInfo {
   const forced = process.env.RRM_CPU_VARIANT || undefined;
   const dir = dirname(addonPath);
+  // A static build (or an older addon) has its backends linked in.
+  if (typeof addon.loadCpuBackend !== "function") return { dynamic: false, gpu: [] };
   const cpu = addon.loadCpuBackend(dir, forced);
   if (!cpu.dynamic) return { dynamic: false, gpu: [] };
   const info: BackendLoadInfo = { dynamic: true, cpu: { ...(cpu as CpuBackendInfo), forced: !!forced }, gpu: [] };

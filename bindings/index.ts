@@ -137,6 +137,9 @@ export interface NativeEngine {
   stats(): NativeEngineStats;
   info(): { contextSize: number; cellsPerSequence: number; maxSequences: number; kvMode: "unified" | "split" };
   setPrefixCache(on: boolean): void;
+  /** Requests submitted while held wait; release() admits them together (one hold per JS turn). */
+  hold(): void;
+  release(): void;
   ref(): void;
   unref(): void;
   dispose(): void;

@@ -225,6 +225,20 @@ export class Engine {
     }
   }
 
+  // Requests submitted in one turn of the event loop (a pair's two orders, a knockout round, the
+  // comparisons of a best-of-4 item) are admitted by the scheduler together, so the batches they
+  // run in do not depend on the scheduler thread's timing.
+  #holding = false;
+  #holdThisTurn() {
+    if (this.#holding) return;
+    this.#holding = true;
+    this.#native.hold();
+    queueMicrotask(() => {
+      this.#holding = false;
+      if (!this.#disposed) this.#native.release();
+    });
+  }
+
   #submit(request: GenerateRequest): Promise<GenerateResult> {
     if (this.#disposed) throw new RrmEngineError("The engine has been disposed");
     const r = v.obj("request", request);
@@ -267,6 +281,7 @@ export class Engine {
 
     let id: number;
     try {
+      this.#holdThisTurn();
       id = this.#native.submit(spec);
     } catch (e) {
       throw e instanceof RangeError ? new RrmOptionError(e.message) : new RrmEngineError((e as Error).message);

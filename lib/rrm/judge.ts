@@ -89,6 +89,9 @@ export class Judge implements PairJudge {
           progress();
         },
         onSample: (c) => {
+          // Once decided, votes that were still finishing (events already on their way when the
+          // stop went out) are not counted: the tally is then the same however the threads ran.
+          if (stop.signal.aborted) return void count.cancelled++;
           const s = this.#toSample(c, swapped, trim);
           samples.push(s);
           if (s.verdict) count[s.verdict]++;

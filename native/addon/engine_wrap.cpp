@@ -77,6 +77,8 @@ Napi::Function EngineWrap::Init(Napi::Env env) {
     InstanceMethod("stats", &EngineWrap::Stats),
     InstanceMethod("info", &EngineWrap::Info),
     InstanceMethod("setPrefixCache", &EngineWrap::SetPrefixCache),
+    InstanceMethod("hold", &EngineWrap::Hold),
+    InstanceMethod("release", &EngineWrap::Release),
     InstanceMethod("ref", &EngineWrap::Ref),
     InstanceMethod("unref", &EngineWrap::Unref),
     InstanceMethod("dispose", &EngineWrap::Dispose),
@@ -223,6 +225,16 @@ Napi::Value EngineWrap::Info(const Napi::CallbackInfo & info) {
 Napi::Value EngineWrap::SetPrefixCache(const Napi::CallbackInfo & info) {
   require_open(info.Env(), "configure the prefix cache");
   scheduler_->set_prefix_cache_enabled(info[0].ToBoolean());
+  return info.Env().Undefined();
+}
+
+Napi::Value EngineWrap::Hold(const Napi::CallbackInfo & info) {
+  if (!closed_) scheduler_->hold();
+  return info.Env().Undefined();
+}
+
+Napi::Value EngineWrap::Release(const Napi::CallbackInfo & info) {
+  if (!closed_) scheduler_->release();
   return info.Env().Undefined();
 }
 

@@ -21,6 +21,8 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   Napi::Value Stats(const Napi::CallbackInfo & info);
   Napi::Value Info(const Napi::CallbackInfo & info);
   Napi::Value SetPrefixCache(const Napi::CallbackInfo & info);
+  Napi::Value Hold(const Napi::CallbackInfo & info);
+  Napi::Value Release(const Napi::CallbackInfo & info);
   Napi::Value Ref(const Napi::CallbackInfo & info);
   Napi::Value Unref(const Napi::CallbackInfo & info);
   Napi::Value Dispose(const Napi::CallbackInfo & info);

@@ -137,6 +137,19 @@ uint64_t Scheduler::submit(RequestSpec spec) {
   return id;
 }
 
+void Scheduler::hold() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  holds_++;
+}
+
+void Scheduler::release() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (holds_ > 0) holds_--;
+  }
+  cv_.notify_one();
+}
+
 void Scheduler::cancel(uint64_t id) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -316,9 +329,9 @@ void Scheduler::loop() {
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      cv_.wait(lock, [&] { return stopping_ || !incoming_.empty() || !cancel_ids_.empty() || !live_.empty() || !waiting_.empty(); });
+      cv_.wait(lock, [&] { return stopping_ || (!incoming_.empty() && holds_ == 0) || !cancel_ids_.empty() || !live_.empty() || !waiting_.empty(); });
       if (stopping_) break;
-      while (!incoming_.empty()) {
+      while (!incoming_.empty() && holds_ == 0) {
         // Highest priority first; first come first served among equals.
         auto & r = incoming_.front();
         auto at = std::find_if(waiting_.begin(), waiting_.end(), [&](const std::unique_ptr<Request> & w) { return w->spec.priority < r->spec.priority; });

@@ -70,6 +70,12 @@ class Scheduler {
   int32_t cells_per_sequence() const { return kv_mode_ == KvMode::Unified ? n_ctx_ : n_ctx_seq_; }
   int32_t max_sequences() const { return config_.max_sequences; }
   void set_prefix_cache_enabled(bool on) { prefix_cache_enabled_ = on; }
+  // While held, submitted requests wait in the incoming queue; release() lets them in together.
+  // The JS engine holds for the length of one event-loop turn, so requests submitted together
+  // (a pair's two orders, a knockout round, a best-of-4 item) enter the same step whatever the
+  // thread timing: their batches, and so their results, do not depend on it.
+  void hold();
+  void release();
 
  private:
   struct Sample;
@@ -127,6 +133,7 @@ class Scheduler {
   std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<std::unique_ptr<Request>> incoming_;
+  int32_t holds_ = 0;  // guarded by mutex_
   std::set<uint64_t> cancel_ids_;
   bool stopping_ = false;
   uint64_t next_id_ = 1;

@@ -98,6 +98,22 @@ test("eval in 3 shards, merged, equals the unsharded run byte for byte; merge --
   assert.is(JSON.parse(readFileSync(join(dir, "merged.json"), "utf8")).items, 10);
 });
 
+test("rank --reproducible (knockout rounds batched together, early stop, both orders): shards merged equal one run", () => {
+  const input = join(dir, "cands.jsonl");
+  writeFileSync(input, Array.from({ length: 4 }, (_, i) => JSON.stringify({ query: `Task ${i}`, candidates: Array.from({ length: 5 }, (_, k) => `Candidate ${k} for task ${i}`) })).join("\n") + "\n");
+  const args = ["rank", "--model", tinyRrmModel(), "--votes", "4", "--swap", "alternate", "--thinking-budget", "10", "--max-tokens", "16", "--temperature", "0.9", "--threads", "2", "--no-progress", "--reproducible", "-i", input];
+  const full = join(dir, "rank-full.jsonl");
+  assert.is(rrm([...args, "-o", full]).status, 0);
+  const again = join(dir, "rank-again.jsonl");
+  assert.is(rrm([...args, "-o", again]).status, 0);
+  assert.is(readFileSync(again, "utf8"), readFileSync(full, "utf8"));
+  const shards = [0, 1].map((k) => join(dir, `rank-shard${k}.jsonl`));
+  shards.forEach((p, k) => assert.is(rrm([...args, "-o", p, "--shard", `${k}/2`]).status, 0));
+  const merged = join(dir, "rank-merged.jsonl");
+  assert.is(rrm(["merge", "-o", merged, ...shards]).status, 0);
+  assert.is(readFileSync(merged, "utf8"), readFileSync(full, "utf8"));
+});
+
 test("--resume without --output, or a bad --shard, fails before the model loads", () => {
   const a = rrm(["compare", "--model", "/nonexistent.gguf", "--resume"]);
   assert.is(a.status, 2);
