@@ -21,7 +21,9 @@ for (const kvMode of ["unified", "split"] as const) {
 printSampling(await samplingBenchmark(threads, values.quick ? [8, 32] : [8, 32, 64]), threads);
 // The real RRM workload (long, variable-length judgments; each mode in its own process) and the
 // KV-type, determinism and server-overhead measurements.
-for (const script of ["workload.ts", "kv-types.ts", "determinism.ts", "server.ts"]) {
+// portable.ts compares the shipped binary with a static -march=native build when build-static/
+// holds one (npm run build:native -- --static --out build-static).
+for (const script of ["workload.ts", "kv-types.ts", "determinism.ts", "server.ts", "portable.ts"]) {
   console.log();
   spawnSync(process.execPath, ["--import", "tsx", new URL(script, import.meta.url).pathname, "--threads", String(threads)], { stdio: "inherit" });
 }

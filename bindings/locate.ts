@@ -7,7 +7,7 @@
 // before loading so that an old glibc is an error that names both versions, not a dlopen failure.
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 export type Libc = "gnu" | "musl" | "msvc" | null;
 
@@ -84,7 +84,7 @@ export function resolvePackageDir(name: string, from: string): string | undefine
 
 export function addonCandidates(root: string): AddonLocation[] {
   const out: AddonLocation[] = [];
-  if (process.env.RRM_ADDON_PATH) out.push({ path: process.env.RRM_ADDON_PATH, source: "env" });
+  if (process.env.RRM_ADDON_PATH) out.push({ path: resolve(process.env.RRM_ADDON_PATH), source: "env" });
   out.push({ path: join(root, "build", "bin", "rrm-engine.node"), source: "build" });
   for (const tag of new Set([platformTag(), `${process.platform}-${process.arch}`])) {
     out.push({ path: join(root, "prebuilds", tag, "rrm-engine.node"), source: "prebuilds" });
