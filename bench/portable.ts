@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   }
   const base = median(times[0]);
   console.log(machineLine());
-  console.log(table(["build", "CPU library", "median ms", "tokens/s", `vs ${builds[0].name.split(" ")[0]}`], builds.map((b, i) => [b.name, variant[i], median(times[i]).toFixed(0), (512 / (median(times[i]) / 1000)).toFixed(1), (base / median(times[i])).toFixed(3) + "x"])));
+  console.log(table(["build", "CPU library", "median ms", "sampled tokens / wall s", `vs ${builds[0].name.split(" ")[0]}`], builds.map((b, i) => [b.name, variant[i], median(times[i]).toFixed(0), (512 / (median(times[i]) / 1000)).toFixed(1), (base / median(times[i])).toFixed(3) + "x"])));
 }
 
 if (values.child) await child();
