@@ -1,5 +1,6 @@
 // The `rrm` commands. Each takes argv after its name and returns an exit code.
 import { writeFileSync } from "node:fs";
+import { basename } from "node:path";
 import type { CompareOptions } from "../rrm/judge.js";
 import { rankReportHtml } from "../report/rank-report.js";
 import { addonLoadInfo, loadAddon, type AddonLoadInfo } from "../../bindings/index.js";
@@ -127,7 +128,7 @@ export async function rankCommand(argv: string[]): Promise<number> {
     onRecord: (rec) => void (values.report && records.push(rec)),
     finish: () => {
       if (values.report) {
-        writeFileSync(values.report, rankReportHtml(records as never, { title: `rrm rank: ${values.input ?? "stdin"}`, model: String(values.model) }));
+        writeFileSync(values.report, rankReportHtml(records as never, { title: `rrm rank: ${values.input ?? "stdin"}`, model: basename(String(values.model)) }));
         console.error(`report: ${values.report}`);
       }
     },

@@ -1,6 +1,7 @@
 // rrm eval: accuracy of the judge on labelled pairs (RewardBench and RewardBench 2 formats), with
 // RewardBench's section scores, intervals, position bias, reasoning lengths and throughput.
 import { writeFileSync } from "node:fs";
+import { basename } from "node:path";
 import { evaluateItem, parseEvalItem, type EvalItemRecord } from "../eval/items.js";
 import { summarize, summaryMarkdown } from "../eval/summary.js";
 import { evalReportHtml } from "../report/eval-report.js";
@@ -38,10 +39,10 @@ export async function evalCommand(argv: string[]): Promise<number> {
     onRecord: (rec) => void records.push(rec as never),
     finish: (elapsedMs) => {
       const summary = summarize(records, values.resume ? undefined : elapsedMs);
-      console.log(summaryMarkdown(summary, String(values.model)));
+      console.log(summaryMarkdown(summary, basename(String(values.model))));
       if (values.json) writeFileSync(values.json, JSON.stringify(summary, null, 2) + "\n");
       if (values.report) {
-        writeFileSync(values.report, evalReportHtml(summary, { title: `rrm eval: ${values.input ?? "stdin"}`, model: String(values.model) }));
+        writeFileSync(values.report, evalReportHtml(summary, { title: `rrm eval: ${values.input ?? "stdin"}`, model: basename(String(values.model)) }));
         console.error(`report: ${values.report}`);
       }
     },

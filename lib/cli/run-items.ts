@@ -5,6 +5,7 @@
 // - shard K/N: only items whose index (0-based, blank lines not counted) is K modulo N.
 // - SIGINT: no new items; the ones in flight are cancelled and not written; whatever finished in
 //   order is on disk. A second SIGINT kills the process as usual.
+import { setMaxListeners } from "node:events";
 import { jsonlWriter, lineHash, readDone, readJsonl } from "./jsonl.js";
 import { UsageError } from "./options.js";
 
@@ -41,6 +42,8 @@ export async function runItems<T>(o: RunItemsOptions<T>): Promise<RunItemsResult
   for (const rec of done.values()) o.onRecord?.(rec as unknown as Record<string, unknown>, false);
   const out = jsonlWriter(o.output, o.resume);
   const stop = new AbortController();
+  // Every request in flight listens on it (items x orders can pass Node's default of 10).
+  setMaxListeners(0, stop.signal);
   const onSigint = () => stop.abort(new Error("interrupted"));
   process.once("SIGINT", onSigint);
 
