@@ -60,6 +60,18 @@ static int score_of(const fs::path & path, std::string & error) {
   return s;
 }
 
+// ggml's backend registry dlcloses the libraries it loaded when the process exits. A process that
+// exits while the scheduler thread is computing in one of them (process.exit() from a Ctrl-C
+// handler) would then run on unmapped code. Pinning keeps each library mapped until the end.
+static void pin(const std::string & path) {
+#ifdef _WIN32
+  HMODULE h = nullptr;
+  GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_PIN, fs::u8path(path).wstring().c_str(), &h);
+#else
+  dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+#endif
+}
+
 static Napi::Object features_of(Napi::Env env, ggml_backend_reg_t reg) {
   Napi::Object o = Napi::Object::New(env);
   auto get = (ggml_backend_get_features_t) ggml_backend_reg_get_proc_address(reg, "ggml_backend_get_features");
@@ -112,6 +124,7 @@ Napi::Value LoadCpuBackend(const Napi::CallbackInfo & info) {
   if (!best) throw Napi::Error::New(env, "no CPU library in " + dir.string() + " runs on this CPU (" + std::to_string(found.size()) + " found)");
   ggml_backend_reg_t reg = ggml_backend_load(best->path.c_str());
   if (!reg) throw Napi::Error::New(env, "could not load " + best->path);
+  pin(best->path);
   out.Set("variant", best->variant);
   out.Set("path", best->path);
   out.Set("score", best->score);
@@ -127,6 +140,7 @@ Napi::Value LoadBackend(const Napi::CallbackInfo & info) {
   const std::string path = info[0].As<Napi::String>().Utf8Value();
   ggml_backend_reg_t reg = ggml_backend_load(path.c_str());
   if (!reg) throw Napi::Error::New(env, "could not load " + path);
+  pin(path);
   Napi::Object out = Napi::Object::New(env);
   out.Set("name", ggml_backend_reg_name(reg));
   out.Set("devices", (double) ggml_backend_reg_dev_count(reg));

@@ -1,6 +1,9 @@
 #include "scheduler.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 
@@ -75,9 +78,39 @@ Scheduler::Scheduler(llama_model * model, const Tokenizer * tokenizer, const Sch
   stats_.n_seq_max = n_seq_max_;
   shared_stats_ = stats_;
   thread_ = std::thread([this] { loop(); });
+  track_for_exit(this, true);
+}
+
+// process.exit() runs exit handlers and static destructors while a scheduler thread may be inside
+// llama_decode; tearing ggml down under it crashed now and then. Every live scheduler is stopped
+// and joined from an atexit handler registered after the backends were loaded, so it runs before
+// their destructors.
+namespace {
+std::mutex g_live_mutex;
+std::set<Scheduler *> g_live;
+std::once_flag g_atexit_once;
+}  // namespace
+
+void Scheduler::track_for_exit(Scheduler * s, bool live) {
+  {
+    std::lock_guard<std::mutex> lock(g_live_mutex);
+    if (live) g_live.insert(s);
+    else g_live.erase(s);
+  }
+  if (live) std::call_once(g_atexit_once, [] { std::atexit(Scheduler::shutdown_all); });
+}
+
+void Scheduler::shutdown_all() {
+  std::set<Scheduler *> live;
+  {
+    std::lock_guard<std::mutex> lock(g_live_mutex);
+    live = g_live;
+  }
+  for (Scheduler * s : live) s->shutdown();
 }
 
 Scheduler::~Scheduler() {
+  track_for_exit(this, false);
   shutdown();
   llama_batch_free(batch_);
   if (ctx_) llama_free(ctx_);

@@ -65,6 +65,8 @@ class Scheduler {
   void cancel(uint64_t id);
   // Cancels everything, reports it, and joins the thread. Idempotent.
   void shutdown();
+  // Every live scheduler's shutdown(), from an atexit handler (see scheduler.cpp).
+  static void shutdown_all();
   EngineStats stats();
   int32_t n_ctx() const { return n_ctx_; }
   int32_t cells_per_sequence() const { return kv_mode_ == KvMode::Unified ? n_ctx_ : n_ctx_seq_; }
@@ -78,6 +80,7 @@ class Scheduler {
   void release();
 
  private:
+  static void track_for_exit(Scheduler * s, bool live);
   struct Sample;
   struct Request;
   using Clock = std::chrono::steady_clock;

@@ -1,5 +1,6 @@
 // Child of exit.test.ts. Modes: "dispose" disposes with work in flight; "finish" lets work
-// finish and never disposes; "worker" runs the engine in a worker thread. The process must exit.
+// finish and never disposes; "worker" runs the engine in a worker thread; "exit-mid-decode" calls
+// process.exit(130) while decoding. The process must exit, with its own code.
 import { Worker, isMainThread, workerData, parentPort } from "node:worker_threads";
 import { createEngine } from "../../lib/engine.js";
 import { loadModel } from "../../lib/model.js";
@@ -20,6 +21,12 @@ async function run() {
     } catch (e) {
       return `rejected: ${(e as Error).message}`;
     }
+  }
+  if (mode === "exit-mid-decode") {
+    // process.exit() (a Ctrl-C handler's way out) while the scheduler thread computes.
+    engine.generate({ prompt: "hello", n: 8, maxTokens: 400, ignoreEos: true }).catch(() => {});
+    await new Promise((r) => setTimeout(r, 100 + Math.random() * 300));
+    process.exit(130);
   }
   const r = await engine.generate({ prompt: "hello", n: 2, maxTokens: 8, ignoreEos: true });
   return `finished ${r.stats.generatedTokens}`;
