@@ -4,7 +4,7 @@ export {
   createEngine, Engine, type EngineOptions, type EngineStats, type GenerateRequest, type GenerateResult, type GenerateStats,
   type Completion, type FinishReason, type ForcedContinuation, type KvMode,
 } from "./engine.js";
-export { createJudge, Judge, FORCED_VERDICT_TEXT, type CompareInput, type CompareOptions, type CompareResult, type JudgeSample, type JudgeOptions, type SwapPolicy } from "./rrm/judge.js";
+export { createJudge, Judge, FORCED_VERDICT_TEXT, type CompareInput, type CompareOptions, type CompareResult, type JudgeSample, type JudgeOptions, type SwapPolicy, type PairJudge } from "./rrm/judge.js";
 export { RrmPrompter, RRM_SYSTEM_PROMPT, rrmUserPrompt } from "./rrm/prompt.js";
 export { parseVerdict, type ParsedVerdict, type InvalidReason } from "./rrm/verdict.js";
 export { majority, decidedSide, type VoteCount, type Side, type TieBreak } from "./rrm/votes.js";
@@ -13,14 +13,23 @@ export { onlineElo, rankByRating, ELO_DEFAULTS, type RatedMatch } from "./tourna
 export { bradleyTerry, bootstrapIntervals } from "./tournament/bradley-terry.js";
 export { rankCandidates, type RankOptions, type RankResult, type Strategy } from "./tournament/rank.js";
 export type { MatchRecord, MatchOutcome, PlayMatch } from "./tournament/types.js";
+export { evaluateItem, parseEvalItem, type EvalItem, type EvalItemRecord, type ComparisonRecord } from "./eval/items.js";
+export { summarize, summaryMarkdown, wilson, type EvalSummary } from "./eval/summary.js";
+export { SUBSET_MAPPING, EXAMPLE_COUNTS, PAPER_ROWS, sectionOf, type Section } from "./eval/rewardbench.js";
+export { evalReportHtml } from "./report/eval-report.js";
+export { rankReportHtml, type RankRecord } from "./report/rank-report.js";
 export { makeTestModel, testModelPath, type MakeModelOptions } from "./testmodel/make-model.js";
 export { readGgufHeader, GgufError } from "./gguf/reader.js";
 export { validateModelFile } from "./gguf/validate-model.js";
 export { RrmEngineError, RrmOptionError } from "./errors.js";
 export { SeededRandom } from "./random.js";
 
-import { loadAddon, type NativeSystemInfo } from "../bindings/index.js";
-/** Backends compiled into the addon and the devices llama.cpp found. */
+import { addonLoadInfo, loadAddon, type AddonLoadInfo, type NativeSystemInfo } from "../bindings/index.js";
+/** Backends loaded and the devices llama.cpp found. */
 export function systemInfo(): NativeSystemInfo {
   return loadAddon().systemInfo();
+}
+/** Which binary, CPU library and GPU libraries were loaded, and why. */
+export function loadInfo(): AddonLoadInfo {
+  return addonLoadInfo();
 }
