@@ -58,7 +58,8 @@ export async function judgeJsonl<T>(s: JudgeJsonlSpec<T>): Promise<number> {
     bar.done();
     if (r.skipped) console.error(`${r.skipped} item(s) already in ${values.output}: skipped`);
     if (r.interrupted) {
-      console.error(`interrupted: ${r.ok + r.failed} item(s) written${values.output ? ` to ${values.output}` : ""}; to go on, run the same command with --resume`);
+      const file = values.output && values.output !== "-" ? values.output : undefined;
+      console.error(`interrupted: ${r.ok + r.failed} item(s) written${file ? ` to ${file}; to go on, run the same command with --resume` : "; to be able to resume, write to a file with -o"}`);
       return 130;
     }
     s.finish?.(Date.now() - t0);
