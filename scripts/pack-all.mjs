@@ -76,7 +76,7 @@ function packMain(staging) {
   for (const f of walk(join(dir, "dist"))) if (f.endsWith(".map")) rmSync(f);
   const body = { ...pkg };
   delete body.devDependencies;
-  body.scripts = { build: "node scripts/build-native.mjs --force", prebuild: "node scripts/prebuild.mjs" };
+  body.scripts = { "build:native": "node scripts/build-native.mjs --force", prebuild: "node scripts/prebuild.mjs" };
   body.files = ["bin/", "dist/", "native/", "scripts/", "assets/", "CMakeLists.txt"];
   body.optionalDependencies = Object.fromEntries(RELEASE_TAGS.filter((t) => !/-(cuda|vulkan|hip)$/.test(t)).map((t) => [`@rrm-engine/${t}`, pkg.version]));
   writeFileSync(join(dir, "package.json"), JSON.stringify(body, null, 2) + "\n");

@@ -5,7 +5,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 
@@ -73,6 +73,10 @@ test("npm install of the tarballs: no toolchain, no install scripts, under 30 s 
   assert.ok(binaries < 30 * 2 ** 20, `${binaries} bytes`);
   assert.not.ok(existsSync(join(nm, "cmake-js")), "build tools are not installed for users");
   assert.not.ok(existsSync(join(nm, "node-addon-api")));
+  // Building from source stays an explicit command, named as the errors name it.
+  const pkg = JSON.parse(readFileSync(join(nm, "rrm-engine", "package.json"), "utf8"));
+  assert.is(pkg.scripts["build:native"], "node scripts/build-native.mjs --force");
+  assert.not.ok(pkg.scripts.install || pkg.scripts.postinstall || pkg.scripts.preinstall, "no install script");
 });
 
 test("rrm info names the binary and the CPU library; rrm demo runs", () => {
