@@ -6,7 +6,7 @@ import { rankReportHtml } from "../report/rank-report.js";
 import { addonLoadInfo, loadAddon, type AddonLoadInfo } from "../../bindings/index.js";
 import { makeTestModel } from "../testmodel/make-model.js";
 import { ENGINE_FLAGS, JUDGE_FLAGS, intFlag, numFlag, openEngine, parse, UsageError } from "./options.js";
-import { concurrencyFlag, judgeJsonl, runHelp, RUN_FLAGS } from "./judge-jsonl.js";
+import { judgeJsonl, runHelp, RUN_FLAGS } from "./judge-jsonl.js";
 
 export const HELP: Record<string, string> = {
   compare: `rrm compare --model FILE [options]
@@ -31,9 +31,7 @@ ${judgeHelp()}`,
   engine gets with these settings (cells, bytes per cell, KV bytes, how the size was chosen).`,
 };
 
-export const HELP_JUDGE = () => judgeHelp();
-
-function judgeHelp() {
+export function judgeHelp() {
   return `  -m, --model FILE          GGUF judge model (e.g. an RRM-7B conversion)
   -v, --votes N             sampled judgments per pair, majority vote (default 1)
   --max-tokens N            reasoning + answer per judgment (default 8192)
@@ -82,7 +80,7 @@ export async function compareCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { ...ENGINE_FLAGS, ...JUDGE_FLAGS, ...RUN_FLAGS });
   if (values.help) return console.log(HELP.compare), 0;
   return judgeJsonl({
-    label: "compare", values, concurrency: concurrencyFlag(values, 8), pairsPerItem: 1, options: judgeOptions(values),
+    label: "compare", values, defaultConcurrency: 8, pairsPerItem: 1, options: judgeOptions(values),
     check: (v, line) => {
       const o = v as Record<string, unknown>;
       return { query: str(o?.query, "query", line), a: str(o?.a, "a", line), b: str(o?.b, "b", line), id: o?.id };
@@ -109,7 +107,7 @@ export async function rankCommand(argv: string[]): Promise<number> {
   const bootstrap = intFlag(values, "bootstrap");
   const records: Record<string, unknown>[] = [];
   return judgeJsonl({
-    label: "rank", values, concurrency: concurrencyFlag(values, 2), pairsPerItem: 4, options: judgeOptions(values),
+    label: "rank", values, defaultConcurrency: 2, pairsPerItem: 4, options: judgeOptions(values),
     check: (v, line) => {
       const o = v as Record<string, unknown>;
       if (!Array.isArray(o?.candidates) || o.candidates.length === 0 || o.candidates.some((c) => typeof c !== "string")) {

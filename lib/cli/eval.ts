@@ -5,8 +5,8 @@ import { basename } from "node:path";
 import { evaluateItem, parseEvalItem, type EvalItemRecord } from "../eval/items.js";
 import { summarize, summaryMarkdown } from "../eval/summary.js";
 import { evalReportHtml } from "../report/eval-report.js";
-import { HELP_JUDGE, judgeOptions } from "./commands.js";
-import { concurrencyFlag, judgeJsonl, RUN_FLAGS } from "./judge-jsonl.js";
+import { judgeHelp, judgeOptions } from "./commands.js";
+import { judgeJsonl, RUN_FLAGS } from "./judge-jsonl.js";
 import { ENGINE_FLAGS, JUDGE_FLAGS, parse } from "./options.js";
 
 export const EVAL_HELP = () => `rrm eval --model FILE -i pairs.jsonl [-o items.jsonl] [--json summary.json] [--report out.html]
@@ -21,14 +21,14 @@ export const EVAL_HELP = () => `rrm eval --model FILE -i pairs.jsonl [-o items.j
   --report FILE             a self-contained HTML report
   --swap random|alternate|none   default random (one order per comparison, seeded); alternate
                             shows every comparison both ways and reports how often they agree
-${HELP_JUDGE()}`;
+${judgeHelp()}`;
 
 export async function evalCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { ...ENGINE_FLAGS, ...JUDGE_FLAGS, ...RUN_FLAGS, json: { type: "string" }, report: { type: "string" } });
   if (values.help) return console.log(EVAL_HELP()), 0;
   const records: (EvalItemRecord | { error: string })[] = [];
   return judgeJsonl({
-    label: "eval", values, concurrency: concurrencyFlag(values, 8), pairsPerItem: 3, options: judgeOptions(values),
+    label: "eval", values, defaultConcurrency: 8, pairsPerItem: 3, options: judgeOptions(values),
     check: parseEvalItem,
     work: async (judge, item, opts, bar) => {
       const count = bar.tokenCounter();
@@ -37,22 +37,18 @@ export async function evalCommand(argv: string[]): Promise<number> {
       return rec;
     },
     onRecord: (rec) => void records.push(rec as never),
-    finish: (elapsedMs) => {
-      const summary = summarize(records, values.resume ? undefined : elapsedMs);
-      console.log(summaryMarkdown(summary, basename(String(values.model))));
-      if (values.json) writeFileSync(values.json, JSON.stringify(summary, null, 2) + "\n");
-      if (values.report) {
-        writeFileSync(values.report, evalReportHtml(summary, { title: `rrm eval: ${values.input ?? "stdin"}`, model: basename(String(values.model)) }));
-        console.error(`report: ${values.report}`);
-      }
-    },
+    // After --resume the clock saw only part of the judgments: no rate then.
+    finish: (elapsedMs) => writeEvalSummary(records, { json: values.json, report: values.report, title: `rrm eval: ${values.input ?? "stdin"}`, model: basename(String(values.model)), elapsedMs: values.resume ? undefined : elapsedMs }),
   });
 }
 
 /** Writes an eval summary (markdown to stdout, --json, --report) from item records. */
-export function writeEvalSummary(records: (EvalItemRecord | { error: string })[], o: { json?: string; report?: string; title: string; model: string }) {
-  const summary = summarize(records);
+export function writeEvalSummary(records: (EvalItemRecord | { error: string })[], o: { json?: string; report?: string; title: string; model: string; elapsedMs?: number }) {
+  const summary = summarize(records, o.elapsedMs);
   console.log(summaryMarkdown(summary, o.model));
   if (o.json) writeFileSync(o.json, JSON.stringify(summary, null, 2) + "\n");
-  if (o.report) writeFileSync(o.report, evalReportHtml(summary, { title: o.title, model: o.model }));
+  if (o.report) {
+    writeFileSync(o.report, evalReportHtml(summary, { title: o.title, model: o.model }));
+    console.error(`report: ${o.report}`);
+  }
 }

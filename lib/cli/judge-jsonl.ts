@@ -3,9 +3,9 @@
 // free everything.
 import { createJudge, type CompareOptions, type Judge } from "../rrm/judge.js";
 import { itemSeed } from "../random.js";
-import { intFlag, openEngine, UsageError } from "./options.js";
+import { intFlag, openEngine } from "./options.js";
 import { ProgressBar } from "./progress.js";
-import { parseShard, runItems, type ItemContext } from "./run-items.js";
+import { checkResume, parseShard, runItems, type ItemContext } from "./run-items.js";
 
 export const RUN_FLAGS = {
   resume: { type: "boolean" },
@@ -25,7 +25,8 @@ export function runHelp() {
 export interface JudgeJsonlSpec<T> {
   label: string;
   values: Record<string, any>;
-  concurrency: number;
+  /** Items in flight unless --concurrency says otherwise. */
+  defaultConcurrency: number;
   pairsPerItem: number;
   options: CompareOptions;
   check: (value: unknown, line: number) => T;
@@ -38,9 +39,9 @@ export interface JudgeJsonlSpec<T> {
 export async function judgeJsonl<T>(s: JudgeJsonlSpec<T>): Promise<number> {
   const { values } = s;
   const shard = parseShard(values.shard);
-  if (values.resume && (!values.output || values.output === "-")) throw new UsageError("--resume needs --output FILE (the earlier run's output)");
+  checkResume(values.resume, values.output); // before the model loads
   const reproducible = !!values.reproducible;
-  const concurrency = reproducible ? 1 : s.concurrency;
+  const concurrency = reproducible ? 1 : intFlag(values, "concurrency", s.defaultConcurrency)!;
   const runSeed = s.options.seed ?? 0;
   const { model, engine } = await openEngine(values, { sequences: Math.min(240, (s.options.votes ?? 1) * concurrency * s.pairsPerItem) });
   if (reproducible) engine.setPrefixCache(false);
@@ -70,5 +71,3 @@ export async function judgeJsonl<T>(s: JudgeJsonlSpec<T>): Promise<number> {
     model.dispose();
   }
 }
-
-export const concurrencyFlag = (values: Record<string, unknown>, fallback: number) => intFlag(values, "concurrency", fallback)!;

@@ -36,8 +36,13 @@ export function parseShard(text: string | undefined): Shard | undefined {
   return { index: Number(m[1]), count: Number(m[2]) };
 }
 
+/** --resume appends to the earlier run's output: it needs that file. */
+export function checkResume(resume: boolean | undefined, output: string | undefined): void {
+  if (resume && (!output || output === "-")) throw new UsageError("--resume needs --output FILE (the earlier run's output)");
+}
+
 export async function runItems<T>(o: RunItemsOptions<T>): Promise<RunItemsResult> {
-  if (o.resume && (!o.output || o.output === "-")) throw new UsageError("--resume needs the earlier run's --output file");
+  checkResume(o.resume, o.output);
   const done = o.resume ? readDone(o.output!) : new Map();
   for (const rec of done.values()) o.onRecord?.(rec as unknown as Record<string, unknown>, false);
   const out = jsonlWriter(o.output, o.resume);

@@ -55,9 +55,7 @@ function normal(mean: number, variance: number): Interval {
   return { low: Math.max(0, mean - half), high: Math.min(1, mean + half) };
 }
 
-function orderScore(v: OrderVotes): number {
-  return comparisonScore(v.chosen > v.rejected ? "chosen" : v.rejected > v.chosen ? "rejected" : null);
-}
+/** The majority of one order's votes. */
 function orderSide(v: OrderVotes): "chosen" | "rejected" | null {
   return v.chosen > v.rejected ? "chosen" : v.rejected > v.chosen ? "rejected" : null;
 }
@@ -118,7 +116,7 @@ export function summarize(records: (EvalItemRecord | { error: string })[], elaps
   const comparisons: ComparisonRecord[] = items.flatMap((r) => r.comparisons);
   const order = (name: OrderName) => {
     const with_ = comparisons.filter((c) => c.byOrder[name]);
-    return { comparisons: with_.length, accuracy: with_.length ? with_.reduce((t, c) => t + orderScore(c.byOrder[name]!), 0) / with_.length : null };
+    return { comparisons: with_.length, accuracy: with_.length ? with_.reduce((t, c) => t + comparisonScore(orderSide(c.byOrder[name]!)), 0) / with_.length : null };
   };
   const both = comparisons.filter((c) => c.byOrder.chosenFirst && c.byOrder.chosenSecond);
   const agree = both.filter((c) => {

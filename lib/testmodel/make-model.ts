@@ -27,6 +27,8 @@ export interface MakeModelOptions {
 }
 
 
+const VOCAB_FILE = "ggml-vocab-qwen2.gguf";
+
 /** The Qwen2 tokenizer: $RRM_VOCAB_GGUF, the llama.cpp source of a checkout, or the gzipped copy the
  *  package ships (assets/, unpacked once into the model cache: 1.7 MB instead of 5.9 MB installed). */
 export function defaultVocabPath(): string {
@@ -47,7 +49,6 @@ export function defaultVocabPath(): string {
   }
   throw new Error(`cannot find ${VOCAB_FILE}: looked in ${p} and ${gz}; reinstall rrm-engine, run \`npm install\` in a checkout (it fetches the llama.cpp source), or set RRM_VOCAB_GGUF`);
 }
-const VOCAB_FILE = "ggml-vocab-qwen2.gguf";
 
 /** Where generated models are cached: $RRM_MODEL_CACHE or ~/.cache/rrm-engine/models (outside the repo). */
 export function modelCacheDir(): string {

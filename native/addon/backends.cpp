@@ -72,7 +72,7 @@ static void pin(const std::string & path) {
 #endif
 }
 
-static Napi::Object features_of(Napi::Env env, ggml_backend_reg_t reg) {
+Napi::Object BackendFeatures(Napi::Env env, ggml_backend_reg_t reg) {
   Napi::Object o = Napi::Object::New(env);
   auto get = (ggml_backend_get_features_t) ggml_backend_reg_get_proc_address(reg, "ggml_backend_get_features");
   if (!get) return o;
@@ -128,7 +128,7 @@ Napi::Value LoadCpuBackend(const Napi::CallbackInfo & info) {
   out.Set("variant", best->variant);
   out.Set("path", best->path);
   out.Set("score", best->score);
-  out.Set("features", features_of(env, reg));
+  out.Set("features", BackendFeatures(env, reg));
   return out;
 #endif
 }
@@ -147,6 +147,5 @@ Napi::Value LoadBackend(const Napi::CallbackInfo & info) {
   return out;
 }
 
-Napi::Object BackendFeatures(Napi::Env env, ggml_backend_reg_t reg) { return features_of(env, reg); }
 
 }  // namespace rrm
