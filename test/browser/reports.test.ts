@@ -1,6 +1,6 @@
 // The HTML reports in a real headless browser: self-contained (no script, no network), the
 // expected elements present and laid out with real sizes, the screenshot not blank.
-import { test } from "uvu";
+import { test as plainTest } from "uvu";
 import * as assert from "uvu/assert";
 import { mkdtempSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +13,9 @@ import { rankCandidates } from "../../lib/tournament/rank.js";
 import { ScriptedJudge } from "../helpers/scripted-judge.js";
 import { measure, screenshot } from "../helpers/browser.js";
 import { decodePng, inkShare } from "../helpers/png.js";
+import { CHROMIUM, testNeeding } from "../helpers/system-tools.js";
+
+const test = testNeeding(plainTest, CHROMIUM);
 
 const dir = mkdtempSync(join(tmpdir(), "rrm-report-"));
 
