@@ -1,8 +1,8 @@
 // `rrm serve`: loads the model once and serves the judge over HTTP (lib/server/app.ts).
 import { createJudge } from "../rrm/judge.js";
-import { createJudgeServer } from "../server/app.js";
 import { engineHelp, judgeOptions } from "./commands.js";
 import { ENGINE_FLAGS, intFlag, JUDGE_FLAGS, numFlag, openEngine, parse, UsageError } from "./options.js";
+import { loadServerApp } from "./server-deps.js";
 
 export const SERVE_HELP = `rrm serve --model FILE [--port 8090] [--host 127.0.0.1] [options]
   An HTTP judge for RL and eval pipelines. Routes (JSON in, JSON out):
@@ -54,6 +54,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     return n;
   };
   const defaults = judgeOptions(values);
+  const { createJudgeServer } = await loadServerApp();
   const server = createJudgeServer({
     defaults,
     maxQueue: Math.max(1, positive("max-queue", 512)),
