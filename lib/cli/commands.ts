@@ -5,7 +5,8 @@ import type { CompareOptions } from "../rrm/judge.js";
 import { rankReportHtml } from "../report/rank-report.js";
 import { addonLoadInfo, loadAddon, type AddonLoadInfo } from "../../bindings/index.js";
 import { makeTestModel } from "../testmodel/make-model.js";
-import { ENGINE_FLAGS, JUDGE_FLAGS, intFlag, numFlag, openEngine, parse, UsageError } from "./options.js";
+import { ENGINE_FLAGS, JUDGE_FLAGS, intFlag, openEngine, parse, UsageError } from "./options.js";
+import { judgeFlags } from "./flag-checks.js";
 import { judgeJsonl, runHelp, RUN_FLAGS } from "./judge-jsonl.js";
 
 export const HELP: Record<string, string> = {
@@ -50,23 +51,17 @@ ${engineHelp()}
 }
 
 export function engineHelp() {
-  return `  -t, --threads N  --max-sequences N  --gpu-layers N
+  return `  -t, --threads N           CPU threads (default: llama.cpp's choice; at most 4 per CPU)
+  --max-sequences N  --gpu-layers N
   --context N               KV cells (default auto: sized from free memory; see engine.info)
+  --no-mmap                 read the weights into memory instead of mapping the file (a model
+                            file rewritten in place then cannot change a running judge)
   --kv-mode unified|split|auto  --kv-type f16|q8_0|q4_0`;
 }
 
+/** The judge's options from the flags, range-checked before anything loads (flag-checks.ts). */
 export function judgeOptions(values: Record<string, unknown>): CompareOptions {
-  return {
-    votes: intFlag(values, "votes", 1),
-    maxTokens: intFlag(values, "max-tokens", 8192),
-    thinkingBudget: intFlag(values, "thinking-budget"),
-    temperature: numFlag(values, "temperature"),
-    topP: numFlag(values, "top-p"),
-    swap: values.swap as never,
-    earlyStop: !values["no-early-stop"],
-    tieBreak: values["tie-break"] as never,
-    seed: intFlag(values, "seed"),
-  };
+  return judgeFlags(values);
 }
 
 const str = (v: unknown, name: string, line: number) => {

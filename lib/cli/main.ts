@@ -1,5 +1,6 @@
 // `rrm`: the command line. Subcommands live in commands.ts and demo.ts.
-import { compareCommand, HELP, infoCommand, makeModelCommand, rankCommand, UsageError } from "./commands.js";
+import { compareCommand, HELP, infoCommand, makeModelCommand, rankCommand } from "./commands.js";
+import { CliError, EXIT, UsageError } from "./exit-codes.js";
 import { demoCommand } from "./demo.js";
 import { BENCH_HELP, benchCommand } from "./bench.js";
 import { SERVE_HELP, serveCommand } from "./serve.js";
@@ -34,26 +35,45 @@ Commands:
   info         backends, devices and model metadata
 `;
 
+/**
+ * A closed stdout or stderr (`rrm ... | head -1`, a terminal gone) is an 'error' event that would
+ * otherwise end the process with a stack trace. The JSONL writer reports its own output's failure
+ * (jsonl.ts); what else is printed (help, a summary, progress) has nowhere left to go.
+ */
+let quieted = false;
+function quietStdio() {
+  if (quieted) return;
+  quieted = true;
+  process.stdout.on("error", () => {});
+  process.stderr.on("error", () => {});
+}
+
 export async function main(argv: string[]): Promise<number> {
+  quietStdio();
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === "--help" || cmd === "-h" || cmd === "help") {
     const help: Record<string, string> = { ...HELP, serve: SERVE_HELP, bench: BENCH_HELP, eval: EVAL_HELP(), merge: MERGE_HELP };
     console.log(rest[0] && help[rest[0]] ? help[rest[0]] : USAGE);
-    return 0;
+    return EXIT.ok;
   }
   const run = COMMANDS[cmd];
   if (!run) {
     console.error(`rrm: unknown command "${cmd}"\n\n${USAGE}`);
-    return 2;
+    return EXIT.usage;
   }
   try {
     return await run(rest);
   } catch (e) {
     if (e instanceof UsageError) {
-      console.error(`rrm ${cmd}: ${e.message}\n\n${({ ...HELP, serve: SERVE_HELP, bench: BENCH_HELP, eval: EVAL_HELP(), merge: MERGE_HELP } as Record<string, string>)[cmd]}`);
-      return 2;
+      console.error(`rrm ${cmd}: ${e.message}\n(rrm ${cmd} --help lists the options)`);
+      return EXIT.usage;
     }
-    console.error(`rrm ${cmd}: ${(e as Error).message}`);
-    return 1;
+    if (e instanceof CliError) {
+      console.error(`rrm ${cmd}: ${e.message}`);
+      return e.exitCode;
+    }
+    // One line, no stack: the message of every error here names what was wrong.
+    console.error(`rrm ${cmd}: ${(e as Error)?.message ?? String(e)}`);
+    return EXIT.failed;
   }
 }

@@ -2,6 +2,10 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { createEngine, type Engine } from "../engine.js";
 import { loadModel, type Model } from "../model.js";
+import { UsageError } from "./exit-codes.js";
+import { engineFlags, joinNegativeValues } from "./flag-checks.js";
+
+export { UsageError };
 
 export const ENGINE_FLAGS = {
   model: { type: "string", short: "m" },
@@ -11,6 +15,7 @@ export const ENGINE_FLAGS = {
   "kv-mode": { type: "string" },
   "kv-type": { type: "string" },
   "gpu-layers": { type: "string" },
+  "no-mmap": { type: "boolean" },
   "no-progress": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -30,11 +35,15 @@ export const JUDGE_FLAGS = {
   concurrency: { type: "string" },
 } as const;
 
-export class UsageError extends Error {}
-
 export function parse(argv: string[], options: NonNullable<ParseArgsConfig["options"]>): { values: Record<string, any>; positionals: string[] } {
+  const valueFlags = new Set<string>();
+  for (const [name, o] of Object.entries(options)) {
+    if (o.type !== "string") continue;
+    valueFlags.add(`--${name}`);
+    if (o.short) valueFlags.add(`-${o.short}`);
+  }
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true }) as { values: Record<string, any>; positionals: string[] };
+    return parseArgs({ args: joinNegativeValues(argv, valueFlags), options, allowPositionals: true, strict: true }) as { values: Record<string, any>; positionals: string[] };
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -54,17 +63,17 @@ export const numFlag = (values: Record<string, unknown>, name: string, fallback?
 export async function openEngine(values: Record<string, unknown>, need: { sequences: number }): Promise<{ model: Model; engine: Engine }> {
   const path = values.model as string | undefined;
   if (!path) throw new UsageError("--model <file.gguf> is required (or try `rrm demo`, which writes its own test model)");
-  const gpu = values["gpu-layers"];
-  const model = await loadModel(path, { gpuLayers: gpu === undefined || gpu === "auto" ? "auto" : intFlag(values, "gpu-layers") });
+  const flags = engineFlags(values); // before the load: a bad flag costs nothing
+  const model = await loadModel(path, { gpuLayers: flags.gpuLayers, useMmap: flags.useMmap });
   try {
     const engine = createEngine(model, {
       // Admission is by use: the KV cache is sized from free memory ("auto") and work that does
       // not fit at once waits or is preempted, so the CLI need not size it for the worst case.
-      contextSize: intFlag(values, "context") ?? "auto",
-      maxSequences: intFlag(values, "max-sequences", Math.min(240, Math.max(16, need.sequences)))!,
-      threads: intFlag(values, "threads"),
-      kvMode: values["kv-mode"] as never,
-      kvType: values["kv-type"] as never,
+      contextSize: flags.contextSize,
+      maxSequences: flags.maxSequences ?? Math.min(240, Math.max(16, need.sequences)),
+      threads: flags.threads,
+      kvMode: flags.kvMode,
+      kvType: flags.kvType,
     });
     return { model, engine };
   } catch (e) {

@@ -1,6 +1,7 @@
 // `rrm serve`: loads the model once and serves the judge over HTTP (lib/server/app.ts).
 import { createJudge } from "../rrm/judge.js";
 import { engineHelp, judgeOptions } from "./commands.js";
+import { engineFlags } from "./flag-checks.js";
 import { ENGINE_FLAGS, intFlag, JUDGE_FLAGS, numFlag, openEngine, parse, UsageError } from "./options.js";
 import { loadServerApp } from "./server-deps.js";
 
@@ -54,6 +55,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     return n;
   };
   const defaults = judgeOptions(values);
+  engineFlags(values);
   const { createJudgeServer } = await loadServerApp();
   const server = createJudgeServer({
     defaults,
