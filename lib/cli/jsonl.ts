@@ -1,28 +1,62 @@
 // JSON Lines in and out: one item per line, from a file or stdin, to a file or stdout.
 // Output is written with one synchronous write per line, so every finished item is on disk at
 // once and a killed process leaves at most one partial last line (which a resume cuts off).
-import { closeSync, createReadStream, existsSync, ftruncateSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, createReadStream, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, writeSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { createInterface } from "node:readline";
+import { CliError, EXIT } from "./exit-codes.js";
 
 export interface JsonlLine { line: number; text: string; value?: unknown; error?: string }
 
-/** Each line's value, or the reason it is not JSON: one bad line is that line's error, not the run's. */
-export async function* readJsonl(path: string | undefined): AsyncGenerator<JsonlLine> {
-  const input = !path || path === "-" ? process.stdin : createReadStream(path);
-  const rl = createInterface({ input, crlfDelay: Infinity });
+/** An input opened before the run starts: a missing file fails before the model loads. */
+export interface JsonlSource { path?: string; fd?: number; size?: number }
+
+export function openInput(path: string | undefined): JsonlSource {
+  if (!path || path === "-") return {};
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (e) {
+    throw new CliError(`cannot read the input ${path}: ${errnoText(e as Error)}`, EXIT.usage);
+  }
+  const st = fstatSync(fd);
+  if (st.isDirectory()) {
+    closeSync(fd);
+    throw new CliError(`cannot read the input ${path}: it is a directory`, EXIT.usage);
+  }
+  return { path, fd, size: st.isFile() ? st.size : undefined };
+}
+
+/**
+ * Each line's value, or the reason it is not JSON: one bad line is that line's error, not the run's.
+ * The file is read through the descriptor opened first, so deleting or replacing (renaming over)
+ * the input mid-run changes nothing: the run reads the file it started with to its end. A file
+ * cut shorter while it is read is an error naming the last line read, not a quietly short run.
+ */
+export async function* readJsonl(source: string | JsonlSource | undefined): AsyncGenerator<JsonlLine> {
+  const src = typeof source === "object" ? source : openInput(source);
+  const stream = src.fd === undefined ? undefined : createReadStream("", { fd: src.fd });
+  const rl = createInterface({ input: stream ?? process.stdin, crlfDelay: Infinity });
   let line = 0;
-  for await (const text of rl) {
-    line++;
-    if (!text.trim()) continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (e) {
-      yield { line, text, error: `line ${line}: not valid JSON (${(e as Error).message})` };
-      continue;
+  try {
+    for await (const text of rl) {
+      line++;
+      if (!text.trim()) continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (e) {
+        yield { line, text, error: `line ${line}: not valid JSON (${(e as Error).message})` };
+        continue;
+      }
+      yield { line, text, value };
     }
-    yield { line, text, value };
+  } finally {
+    rl.close();
+    if (stream && !stream.readableEnded) stream.destroy(); // a run stopped early: free the descriptor
+  }
+  if (stream && src.size !== undefined && stream.bytesRead < src.size) {
+    throw new CliError(`the input ${src.path} was cut short while it was read (${src.size} bytes when opened, ${stream.bytesRead} read): the lines after line ${line} were not run; run the same command with --resume on the whole file`, EXIT.failed);
   }
 }
 
@@ -32,22 +66,80 @@ export function lineHash(text: string): string {
 }
 
 export interface JsonlOutput {
+  /** Throws OutputError once the output cannot take more (a full disk, a closed pipe). */
   write(value: unknown): void;
+  /** Throws the OutputError that stdout reported after the last write, if any. */
   close(): void;
+  /** Records written whole so far. */
+  readonly written: number;
 }
 
-export function jsonlWriter(path: string | undefined, append = false): JsonlOutput {
+/** The output could not be written: `code` is the errno name (EPIPE, ENOSPC, EIO, ...). */
+export class OutputError extends Error {
+  constructor(readonly target: string, readonly code: string | undefined, cause: Error) {
+    super(code === "EPIPE" ? `${target} was closed by its reader (EPIPE)` : `cannot write to ${target}: ${errnoText(cause)}`);
+    this.name = "OutputError";
+  }
+}
+
+/** "ENOSPC: no space left on device, write" -> "no space left on device (ENOSPC)". */
+export const errnoText = (e: Error) => {
+  const x = e as NodeJS.ErrnoException;
+  const m = /^([A-Z0-9]+): ([^,]+)/.exec(x.message);
+  return m ? `${m[2]} (${m[1]})` : x.message;
+};
+
+/**
+ * Stdout's errors arrive as events after the write that caused them (Node writes to pipes and
+ * devices asynchronously); `onError` hears the first so the run can stop at once.
+ */
+export function jsonlWriter(path: string | undefined, append = false, onError?: (e: OutputError) => void): JsonlOutput {
+  let written = 0;
   if (!path || path === "-") {
-    return { write: (value) => void process.stdout.write(JSON.stringify(value) + "\n"), close: () => {} };
+    let failed: OutputError | undefined;
+    const listener = (e: NodeJS.ErrnoException) => {
+      if (failed) return;
+      failed = new OutputError("stdout", e.code, e);
+      onError?.(failed);
+    };
+    process.stdout.on("error", listener);
+    return {
+      write(value) {
+        if (failed) throw failed;
+        process.stdout.write(JSON.stringify(value) + "\n");
+        written++;
+      },
+      close() {
+        process.stdout.removeListener("error", listener);
+        if (failed) throw failed;
+      },
+      get written() { return written; },
+    };
   }
   const fd = openSync(path, append ? "a" : "w");
+  // The end of the last whole record: a write that fails half way is cut back to it, so the file
+  // holds only whole records and a resume goes on from there.
+  let end = fstatSync(fd).size;
+  let closed = false;
   return {
     write(value) {
-      writeSync(fd, JSON.stringify(value) + "\n");
+      const buf = Buffer.from(JSON.stringify(value) + "\n");
+      try {
+        // writeSync may write part of the buffer (a disk filling up): write the rest, or fail.
+        for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+      } catch (e) {
+        try { ftruncateSync(fd, end); } catch {}
+        throw new OutputError(path, (e as NodeJS.ErrnoException).code, e as Error);
+      }
+      end += buf.length;
+      written++;
     },
     close() {
+      if (closed) return;
+      closed = true;
       closeSync(fd);
     },
+    get written() { return written; },
   };
 }
 

@@ -1,11 +1,16 @@
-// What compare, rank and eval share: open the engine, run the JSONL items through the judge with
-// a progress bar (resumable, shardable, one flushed line per finished item), report failed items,
-// free everything.
+// What compare, rank and eval share: check the whole run's flags, open the input and lock the
+// output, open the engine, run the JSONL items through the judge with a progress bar (resumable,
+// shardable, one flushed line per finished item), report failed items, free everything. Exit
+// codes: exit-codes.ts.
 import { createJudge, type CompareOptions, type Judge } from "../rrm/judge.js";
 import { itemSeed } from "../random.js";
-import { intFlag, openEngine } from "./options.js";
+import { EXIT, signalExit } from "./exit-codes.js";
+import { concurrencyFlag, engineFlags } from "./flag-checks.js";
+import { openInput, type JsonlSource } from "./jsonl.js";
+import { openEngine } from "./options.js";
+import { lockOutput, type OutputLock } from "./output-lock.js";
 import { ProgressBar } from "./progress.js";
-import { checkResume, parseShard, runItems, type ItemContext } from "./run-items.js";
+import { checkResume, parseShard, runItems, type ItemContext, type Shard } from "./run-items.js";
 
 export const RUN_FLAGS = {
   resume: { type: "boolean" },
@@ -38,34 +43,57 @@ export interface JudgeJsonlSpec<T> {
 
 export async function judgeJsonl<T>(s: JudgeJsonlSpec<T>): Promise<number> {
   const { values } = s;
+  // Everything that can be wrong with the run as a whole fails here, before the model loads.
   const shard = parseShard(values.shard);
-  checkResume(values.resume, values.output); // before the model loads
+  checkResume(values.resume, values.output);
   const reproducible = !!values.reproducible;
-  const concurrency = reproducible ? 1 : intFlag(values, "concurrency", s.defaultConcurrency)!;
+  const concurrency = reproducible ? 1 : concurrencyFlag(values, s.defaultConcurrency);
+  engineFlags(values);
   const runSeed = s.options.seed ?? 0;
-  const { model, engine } = await openEngine(values, { sequences: Math.min(240, (s.options.votes ?? 1) * concurrency * s.pairsPerItem) });
-  if (reproducible) engine.setPrefixCache(false);
+  const file = values.output && values.output !== "-" ? (values.output as string) : undefined;
+  const input = openInput(values.input);
+  let lock: OutputLock | undefined;
+  try {
+    lock = file ? lockOutput(file) : undefined;
+    return await judgeWithLock(s, { shard, concurrency, reproducible, runSeed, file, input });
+  } finally {
+    lock?.release();
+  }
+}
+
+async function judgeWithLock<T>(s: JudgeJsonlSpec<T>, run: { shard?: Shard; concurrency: number; reproducible: boolean; runSeed: number; file?: string; input: JsonlSource }): Promise<number> {
+  const { values } = s;
+  const { model, engine } = await openEngine(values, { sequences: Math.min(240, (s.options.votes ?? 1) * run.concurrency * s.pairsPerItem) });
+  if (run.reproducible) engine.setPrefixCache(false);
   const judge = createJudge(engine);
   const bar = new ProgressBar(s.label, undefined, !values["no-progress"]);
   const t0 = Date.now();
   try {
     const r = await runItems({
-      input: values.input, output: values.output, concurrency, resume: !!values.resume, shard,
+      input: run.input, output: values.output, concurrency: run.concurrency, resume: !!values.resume, shard: run.shard,
       check: s.check,
-      work: (item, ctx) => s.work(judge, item, { ...s.options, seed: itemSeed(runSeed, ctx.index), signal: ctx.signal }, bar, ctx),
+      work: (item, ctx) => s.work(judge, item, { ...s.options, seed: itemSeed(run.runSeed, ctx.index), signal: ctx.signal }, bar, ctx),
       onRecord: s.onRecord,
       onItemDone: () => { bar.items++; bar.update(); },
     });
     bar.done();
     if (r.skipped) console.error(`${r.skipped} item(s) already in ${values.output}: skipped`);
+    const resume = run.file ? `; to go on, run the same command with --resume` : "; to be able to resume, write to a file with -o";
+    if (r.outputError) {
+      if (r.outputError.code === "EPIPE") {
+        console.error(`rrm ${s.label}: ${r.outputError.message}: stopped after ${r.written} record(s)`);
+        return signalExit("SIGPIPE");
+      }
+      console.error(`rrm ${s.label}: ${r.outputError.message}; the ${r.written} record(s) written before it are whole${run.file ? `; make room, then run the same command with --resume` : ""}`);
+      return EXIT.outputError;
+    }
     if (r.interrupted) {
-      const file = values.output && values.output !== "-" ? values.output : undefined;
-      console.error(`interrupted: ${r.ok + r.failed} item(s) written${file ? ` to ${file}; to go on, run the same command with --resume` : "; to be able to resume, write to a file with -o"}`);
-      return 130;
+      console.error(`interrupted by ${r.signal}: ${r.ok + r.failed} item(s) written${run.file ? ` to ${run.file}` : ""}${resume}`);
+      return signalExit(r.signal!);
     }
     s.finish?.(Date.now() - t0);
     if (r.failed) console.error(`${r.failed} item(s) failed; see their "error" fields`);
-    return r.failed ? 1 : 0;
+    return r.failed ? EXIT.failed : EXIT.ok;
   } finally {
     engine.dispose();
     model.dispose();

@@ -3,18 +3,24 @@
 // - resume: items already in the output file are skipped (matched by line and hash: a changed
 //   input line is refused, not mixed in); the rest are appended.
 // - shard K/N: only items whose index (0-based, blank lines not counted) is K modulo N.
-// - SIGINT: no new items; the ones in flight are cancelled and not written; whatever finished in
-//   order is on disk. A second SIGINT kills the process as usual.
+// - SIGINT, SIGTERM, SIGHUP (Ctrl-C, a process manager's stop, a closed terminal): no new items;
+//   the ones in flight are cancelled and not written; whatever finished in order is on disk. A
+//   second signal of the same kind ends the process as usual.
+// - An output that fails (a full disk, a closed pipe) stops the run the same way: the records
+//   written before it stay whole, and the error is in the result, not thrown.
 import { setMaxListeners } from "node:events";
-import { jsonlWriter, lineHash, readDone, readJsonl } from "./jsonl.js";
-import { UsageError } from "./options.js";
+import { jsonlWriter, lineHash, OutputError, readDone, readJsonl, type JsonlSource } from "./jsonl.js";
+import { UsageError } from "./exit-codes.js";
+
+/** The signals that stop a run cleanly (each one once; the second is Node's default: exit). */
+export const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const satisfies readonly NodeJS.Signals[];
 
 export interface Shard { index: number; count: number }
 
 export interface ItemContext { line: number; index: number; signal: AbortSignal }
 
 export interface RunItemsOptions<T> {
-  input?: string;
+  input?: string | JsonlSource;
   output?: string;
   concurrency: number;
   resume?: boolean;
@@ -26,7 +32,17 @@ export interface RunItemsOptions<T> {
   onItemDone?: () => void;
 }
 
-export interface RunItemsResult { ok: number; failed: number; skipped: number; interrupted: boolean }
+export interface RunItemsResult {
+  ok: number;
+  failed: number;
+  skipped: number;
+  /** Stopped by a signal (which one in `signal`). */
+  interrupted: boolean;
+  signal?: NodeJS.Signals;
+  /** Stopped because the output could not take more; `written` records before it are whole. */
+  outputError?: OutputError;
+  written: number;
+}
 
 /** "K/N" -> {index: K, count: N}. */
 export function parseShard(text: string | undefined): Shard | undefined {
@@ -45,20 +61,38 @@ export async function runItems<T>(o: RunItemsOptions<T>): Promise<RunItemsResult
   checkResume(o.resume, o.output);
   const done = o.resume ? readDone(o.output!) : new Map();
   for (const rec of done.values()) o.onRecord?.(rec as unknown as Record<string, unknown>, false);
-  const out = jsonlWriter(o.output, o.resume);
   const stop = new AbortController();
   // Every request in flight listens on it (items x orders can pass Node's default of 10).
   setMaxListeners(0, stop.signal);
-  const onSigint = () => stop.abort(new Error("interrupted"));
-  process.once("SIGINT", onSigint);
+  let signal: NodeJS.Signals | undefined;
+  let outputError: OutputError | undefined;
+  const onOutputError = (e: OutputError) => {
+    outputError ??= e;
+    stop.abort(e);
+  };
+  const out = jsonlWriter(o.output, o.resume, onOutputError);
+  const handlers = STOP_SIGNALS.map((name) => {
+    const h = () => {
+      signal ??= name;
+      stop.abort(new Error(`interrupted by ${name}`));
+    };
+    process.once(name, h);
+    return [name, h] as const;
+  });
 
   const results = new Map<number, Record<string, unknown>>();
   let nextToWrite = 0, queued = 0, ok = 0, failed = 0, skipped = 0, index = -1;
   const inFlight = new Set<Promise<void>>();
   const flush = () => {
-    while (results.has(nextToWrite)) {
+    while (results.has(nextToWrite) && !outputError) {
       const rec = results.get(nextToWrite)!;
-      out.write(rec);
+      try {
+        out.write(rec);
+      } catch (e) {
+        if (!(e instanceof OutputError)) throw e;
+        onOutputError(e);
+        return;
+      }
       o.onRecord?.(rec, true);
       results.delete(nextToWrite++);
     }
@@ -72,8 +106,6 @@ export async function runItems<T>(o: RunItemsOptions<T>): Promise<RunItemsResult
       const prev = done.get(line);
       if (prev) {
         if (prev.inputHash !== inputHash) {
-          stop.abort(new Error("refused"));
-          await Promise.allSettled(inFlight);
           throw new UsageError(`--resume: line ${line} of the input is not the line ${o.output} has a result for (its hash was ${prev.inputHash}, now ${inputHash}); use a new --output or the original input`);
         }
         skipped++;
@@ -88,7 +120,7 @@ export async function runItems<T>(o: RunItemsOptions<T>): Promise<RunItemsResult
           record = { line, ...(await o.work(item, { line, index, signal: stop.signal })), inputHash };
           ok++;
         } catch (e) {
-          if (stop.signal.aborted) return; // cancelled by SIGINT: not written, a resume redoes it
+          if (stop.signal.aborted) return; // cancelled by a signal: not written, a resume redoes it
           // One bad item is reported in its place; the others go on.
           record = { line, error: (e as Error).message, inputHash };
           failed++;
@@ -103,9 +135,19 @@ export async function runItems<T>(o: RunItemsOptions<T>): Promise<RunItemsResult
     }
     await Promise.all(inFlight);
     flush();
+  } catch (e) {
+    // Reading the input failed, or a resume was refused: cancel what runs before the engine goes.
+    stop.abort(e);
+    await Promise.allSettled(inFlight);
+    throw e;
   } finally {
-    process.removeListener("SIGINT", onSigint);
-    out.close();
+    for (const [name, h] of handlers) process.removeListener(name, h);
+    try {
+      out.close();
+    } catch (e) {
+      if (!(e instanceof OutputError)) throw e;
+      outputError ??= e; // stdout reported it after the last write
+    }
   }
-  return { ok, failed, skipped, interrupted: stop.signal.aborted };
+  return { ok, failed, skipped, interrupted: signal !== undefined, signal, outputError, written: out.written };
 }
