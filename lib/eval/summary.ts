@@ -67,7 +67,7 @@ function quantile(sorted: number[], q: number): number {
 
 function histogram(values: number[], bins = 12): EvalSummary["tokens"]["histogram"] {
   if (values.length === 0) return [];
-  const max = Math.max(...values);
+  const max = values.reduce((m, x) => Math.max(m, x), 0); // not Math.max(...values): a long run's votes overflow the stack
   const width = Math.max(1, Math.ceil((max + 1) / bins));
   const out = Array.from({ length: bins }, (_, i) => ({ from: i * width, to: (i + 1) * width, count: 0 }));
   for (const v of values) out[Math.min(bins - 1, Math.floor(v / width))].count++;

@@ -76,7 +76,9 @@ export class RrmPrompter {
         continue;
       }
       const text = part.text.replace(new RegExp(`${MARK}(\\d)${MARK}`, "g"), (_, i) => values[Number(i)]);
-      out.push(...this.#model.tokenize(text));
+      // A loop, not push(...tokens): spreading a megabyte's tokens as arguments overflows the
+      // stack ("Maximum call stack size exceeded") before the engine can say the prompt is too long.
+      for (const t of this.#model.tokenize(text)) out.push(t);
     }
     const { bos, addBos } = this.#model.info;
     if (addBos && bos >= 0 && out[0] !== bos) out.unshift(bos); // the template did not emit it
