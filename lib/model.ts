@@ -27,19 +27,48 @@ export interface TokenizeOptions {
   addSpecial?: boolean;
 }
 
+/** What identifies the file a model was loaded from: a change means the file was replaced or rewritten. */
+interface FileIdentity { dev: number; ino: number; size: number; mtimeMs: number }
+const identity = (st: { dev: number; ino: number; size: number; mtimeMs: number }): FileIdentity => ({ dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs });
+
 export class Model {
   readonly info: ModelInfo;
   /** Layers offloaded to a GPU (0: CPU only). */
   readonly gpuLayers: number;
+  /** The weights are mapped from the file (loadModel's useMmap), not copied into memory. */
+  readonly mapped: boolean;
   #native: NativeModel;
   #disposed = false;
   #engines = new Set<{ dispose(): void }>();
+  #file?: FileIdentity;
 
   /** @internal use loadModel() */
-  constructor(native: NativeModel, path: string, gpuLayers = 0) {
+  constructor(native: NativeModel, path: string, gpuLayers = 0, file?: { identity: FileIdentity; mapped: boolean }) {
     this.#native = native;
     this.gpuLayers = gpuLayers;
     this.info = { ...native.info(), path };
+    this.#file = file?.identity;
+    this.mapped = file?.mapped ?? true;
+  }
+
+  /**
+   * How the model file differs from the one loaded (replaced, rewritten, deleted), or undefined
+   * while it is the same. With mapped weights a file rewritten in place changes the weights under
+   * a running engine; a file renamed over it leaves the old weights mapped. Either way results
+   * would no longer be the file's, so a long-running server checks this (one stat(2)).
+   */
+  fileChange(): string | undefined {
+    if (!this.#file) return undefined;
+    let now: FileIdentity;
+    try {
+      now = identity(statSync(this.info.path));
+    } catch {
+      return `${this.info.path} was deleted or moved`;
+    }
+    const was = this.#file;
+    if (now.dev !== was.dev || now.ino !== was.ino) return `${this.info.path} was replaced by another file`;
+    if (now.size !== was.size || now.mtimeMs !== was.mtimeMs) return `${this.info.path} was rewritten (size ${was.size} -> ${now.size} bytes, modified ${new Date(now.mtimeMs).toISOString()})`;
+    return undefined;
   }
 
   /** @internal */
@@ -152,5 +181,5 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
     native.dispose();
     throw abortError(signal);
   }
-  return new Model(native, path, gpuLayers);
+  return new Model(native, path, gpuLayers, { identity: identity(st), mapped: useMmap });
 }

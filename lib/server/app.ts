@@ -1,7 +1,8 @@
 // `rrm serve`: the judge over HTTP for pipelines in other languages (Python RL and eval loops).
 // fastify: each route declared with a JSON schema (validation and its 400s come from the schema),
 // a body limit (413), a bounded queue counted in judgments (429 + Retry-After), cancellation when
-// the client goes away, a per-request timeout, and a drain on shutdown.
+// the client goes away, a per-request timeout, and a drain on shutdown. JSON bodies only (415 for
+// any other type); connection limits in limits.ts; a model file changed on disk is refused (503).
 import { timingSafeEqual, createHash } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Engine } from "../engine.js";
@@ -10,6 +11,7 @@ import type { CompareOptions, CompareResult, Judge } from "../rrm/judge.js";
 import { ServerMetrics } from "./metrics.js";
 import { RewardGrouper, splitQuery, type RewardGroupConfig } from "./openrlhf.js";
 import { groupRewards, type RewardMode } from "./rewards.js";
+import { SERVER_LIMITS } from "./limits.js";
 import { compareBody, getRewardBody, JUDGE_OPTION_KEYS, rankBody, rewardsBody } from "./schemas.js";
 
 export interface ServerOptions {
@@ -43,9 +45,12 @@ class HttpError extends Error {
 interface Job { controller: AbortController; judgments: number; timer?: NodeJS.Timeout }
 
 export function createJudgeServer(o: ServerOptions): JudgeServer {
+  const { connectionTimeout, keepAliveTimeout, requestTimeout, headersTimeout, connectionsCheckingInterval } = SERVER_LIMITS;
   const app = Fastify({
     logger: false,
     bodyLimit: o.bodyLimit,
+    connectionTimeout, keepAliveTimeout, requestTimeout,
+    http: { headersTimeout, connectionsCheckingInterval },
     // Strict types: "3" is not a number, an unknown field is an error, not silently dropped.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
@@ -59,6 +64,9 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
   const throughput = { since: performance.now(), done: 0, rate: 1 };
   const log = o.log ?? ((l: string) => process.stderr.write(l + "\n"));
   const keyDigest = o.apiKey ? createHash("sha256").update(o.apiKey).digest() : undefined;
+  // Every body is JSON: fastify's own text/plain parser would hand a string to the schema, which
+  // then answers a confusing 400; without it any other type is a 415.
+  app.removeContentTypeParser("text/plain");
 
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: { instancePath: string; message?: string; params?: Record<string, unknown> }[] }, _req, reply) => {
     if (err instanceof HttpError) return reply.code(err.status).headers(err.headers).send({ error: err.message });
@@ -67,6 +75,10 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
       const field = v.instancePath ? v.instancePath.slice(1).replace(/\//g, ".") : "body";
       const extra = v.params?.additionalProperty ? ` (${String(v.params.additionalProperty)})` : v.params?.allowedValues ? ` (${(v.params.allowedValues as unknown[]).join(", ")})` : "";
       return reply.code(400).send({ error: `${field} ${v.message ?? "is invalid"}${extra}`, field });
+    }
+    if ((err as { code?: string }).code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+      const type = _req.headers["content-type"];
+      return reply.code(415).send({ error: `the body must be JSON (content-type: application/json), got ${type === undefined ? "no content-type" : JSON.stringify(type)}` });
     }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
     return reply.code(status).send({ error: err.message });
@@ -95,8 +107,23 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
   };
   app.addHook("onResponse", async (req, reply) => record(req, reply.statusCode));
 
+  // The model file checked per request (one stat): mapped weights rewritten in place would change
+  // results silently, and a file renamed over it means the operator meant another model. Weights
+  // read into memory (--no-mmap) are not affected: then the change is logged once and serving goes on.
+  let fileChangeLogged = false;
+  const modelFileChange = (): string | undefined => {
+    const model = judge?.engine?.model;
+    const change = typeof model?.fileChange === "function" ? model.fileChange() : undefined;
+    if (!change) return undefined;
+    if (model!.mapped) return `the model file changed on disk after it was loaded (${change}): restart rrm serve to load it`;
+    if (!fileChangeLogged) log(`rrm serve: ${change}; the weights were read into memory (--no-mmap), so results are the loaded model's; restart to load the new file`);
+    fileChangeLogged = true;
+    return undefined;
+  };
   const requireJudge = () => {
     if (!judge) throw new HttpError(503, "the model is still loading", { "retry-after": "5" });
+    const changed = modelFileChange();
+    if (changed) throw new HttpError(503, changed);
     return judge;
   };
 
@@ -161,6 +188,8 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
 
   app.get("/health", async (_req, reply) => {
     if (!judge) return reply.code(503).send({ status: "loading" });
+    const changed = modelFileChange();
+    if (changed) return reply.code(503).send({ status: "model-file-changed", error: changed });
     return { status: draining ? "draining" : "ok", model: judge.engine.model.info.name || judge.engine.model.info.path, queue: queued };
   });
 
