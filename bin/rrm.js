@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// The `rrm` command: runs the compiled CLI (dist/), or the TypeScript sources through tsx in a
-// development checkout that has not compiled them.
+// The `rrm` command: runs the compiled CLI (dist/), or, in a development checkout that has not
+// compiled it, the TypeScript sources through tsx in this same process, so that signals sent to
+// this pid (a process manager's SIGTERM) reach the CLI's handlers rather than a parent that
+// would die and leave a child running.
 import { existsSync } from "node:fs";
-import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const compiled = new URL("../dist/lib/cli/main.js", import.meta.url);
@@ -10,7 +11,8 @@ if (existsSync(fileURLToPath(compiled))) {
   const { main } = await import(compiled.href);
   process.exitCode = await main(process.argv.slice(2));
 } else {
-  const source = fileURLToPath(new URL("../lib/cli/entry.ts", import.meta.url));
-  const r = spawnSync(process.execPath, ["--import", "tsx", source, ...process.argv.slice(2)], { stdio: "inherit" });
-  process.exitCode = r.status ?? 1;
+  const { register } = await import("tsx/esm/api");
+  register();
+  const { main } = await import(new URL("../lib/cli/main.ts", import.meta.url).href);
+  process.exitCode = await main(process.argv.slice(2));
 }
