@@ -254,6 +254,10 @@ void EngineWrap::close() {
   // Joins the decode thread; every unfinished request is reported as failed through events_,
   // whose queued calls still run after Release.
   scheduler_->shutdown();
+  // Free the context now, while the model is certainly alive: once engine_closed() runs, the model
+  // may be disposed, and a context left for the finalizer would be freed after its model
+  // (AddressSanitizer: heap-use-after-free in ~llama_context, from engine.dispose(); model.dispose()).
+  scheduler_.reset();
   events_.Release();
   model_->engine_closed();
   model_ref_.Reset();
