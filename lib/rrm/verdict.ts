@@ -31,5 +31,5 @@ export function parseVerdict(text: string, options: ParseOptions = {}): ParsedVe
   if (options.trim) content = content.trim();
   if (content === "Assistant 1") return { verdict: 1 };
   if (content === "Assistant 2") return { verdict: 2 };
-  return { verdict: null, reason: "other-text", content };
+  return invalid("other-text", content);
 }

@@ -28,6 +28,8 @@ test("verdict: a box holding only 'Assistant ' or a lone brace is invalid, not a
   assert.equal(parseVerdict("</think>\\boxed{Assistant }").verdict, null);
   assert.equal(parseVerdict("</think>\\boxed{").verdict, null);
   assert.equal(parseVerdict("</think>}}}\\boxed{Assistant 2}}").verdict, 2);
+  // fast-check, seed 927897442: a truncated sample's complete but empty box was "other-text".
+  assert.equal(parseVerdict("</think>\\boxed{}", { truncated: true }).reason, "length-limit");
 });
 
 test.run();

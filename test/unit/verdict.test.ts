@@ -19,6 +19,9 @@ test("invalid votes carry their reason", () => {
   assert.equal([other.reason, (other as any).content], ["other-text", "Assistant 3"]);
   assert.equal(parseVerdict("</think>\\boxed{\\text{Assistant 1}}").reason, "other-text");
   assert.equal(parseVerdict("still thinking", { truncated: true }).reason, "length-limit");
+  // Every unreadable verdict of a truncated sample, a complete box of other text included (found
+  // by test/fuzz/parsers.ts: it had been "other-text"), keeping what the box held.
+  assert.equal(parseVerdict("</think>\\boxed{}", { truncated: true }), { verdict: null, reason: "length-limit", content: "" });
 });
 
 test("whitespace only with the trim option", () => {
