@@ -11,8 +11,14 @@ export { majority, decidedSide, type VoteCount, type Side, type TieBreak } from 
 export { knockout, type KnockoutResult } from "./tournament/knockout.js";
 export { onlineElo, rankByRating, ELO_DEFAULTS, type RatedMatch } from "./tournament/elo.js";
 export { bradleyTerry, bootstrapIntervals } from "./tournament/bradley-terry.js";
-export { rankCandidates, type RankOptions, type RankResult, type Strategy } from "./tournament/rank.js";
-export type { MatchRecord, MatchOutcome, PlayMatch } from "./tournament/types.js";
+export { rankCandidates, BUDGET_DEFAULTS, type RankOptions, type RankResult, type RankedCandidate, type Strategy } from "./tournament/rank.js";
+export { swiss, swissPairing, defaultSwissRounds, maxSwissRounds, type SwissResult, type SwissStanding } from "./tournament/swiss.js";
+export { knockoutRounds } from "./tournament/knockout.js";
+export { JudgmentBudget, nextWaves, type BudgetRecord, type BudgetRound, type RoundShape } from "./tournament/budget.js";
+export { roundPlayer, type VotePlan } from "./tournament/play.js";
+export { adaptiveCompare, posteriorA, settledSide, type AdaptiveVotes } from "./rrm/adaptive-votes.js";
+export { SimulatedJudge, simulatedCandidates, kendallTau, topKRecall, SIMULATION_DEFAULTS, type SimulationParams } from "./bench/simulated-judge.js";
+export { roundOf, type MatchRecord, type MatchOutcome, type PlayMatch, type PlayRound, type Pairing } from "./tournament/types.js";
 export { evaluateItem, parseEvalItem, type EvalItem, type EvalItemRecord, type ComparisonRecord } from "./eval/items.js";
 export { summarize, summaryMarkdown, wilson, type EvalSummary } from "./eval/summary.js";
 export { SUBSET_MAPPING, EXAMPLE_COUNTS, PAPER_ROWS, sectionOf, type Section } from "./eval/rewardbench.js";

@@ -17,9 +17,14 @@ ${judgeHelp()}`,
   rank: `rrm rank --model FILE [options]
   Ranks candidates. Reads JSONL {"query", "candidates": [...]}, writes JSONL with the winner's
   index, the ranking and every match.
-  --strategy knockout|elo   tournament (default knockout: n-1 matches; elo: n(n-1)/2)
+  --strategy knockout|elo|swiss   tournament (default knockout: n-1 matches; elo: n(n-1)/2;
+                            swiss: rounds x floor(n/2))
+  --rounds R                swiss: rounds (default ceil(log2 n) + 1)
+  --budget N                at most N judgments per item, spent on the least settled matches;
+                            --votes then caps one match (default 15)
   --bootstrap N             elo: Bradley–Terry ratings with N bootstrap resamples
-  --report FILE             a self-contained HTML report (knockout brackets / ELO ratings)
+  --report FILE             a self-contained HTML report (knockout brackets / ELO ratings /
+                            Swiss standings; where a budget went)
 ${judgeHelp()}`,
   demo: `rrm demo [--candidates 8] [--votes 4] [--shape tiny|0.5b] [--threads N]
   Writes an RRM-vocabulary test model (random weights, cached), runs a knockout tournament on it
@@ -35,6 +40,8 @@ ${judgeHelp()}`,
 export function judgeHelp() {
   return `  -m, --model FILE          GGUF judge model (e.g. an RRM-7B conversion)
   -v, --votes N             sampled judgments per pair, majority vote (default 1)
+  --confidence C            adaptive votes: waves until the verdict is settled at C (0.5..1,
+                            e.g. 0.9), at most --votes per pair (default 9)
   --max-tokens N            reasoning + answer per judgment (default 8192)
   --thinking-budget N       force the verdict after N reasoning tokens
   --temperature T --top-p P sampling (defaults 0.6 and 1, as the authors)
@@ -94,15 +101,23 @@ export async function compareCommand(argv: string[]): Promise<number> {
 }
 
 export async function rankCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { ...ENGINE_FLAGS, ...JUDGE_FLAGS, ...RUN_FLAGS, strategy: { type: "string" }, bootstrap: { type: "string" }, report: { type: "string" } });
+  const { values } = parse(argv, { ...ENGINE_FLAGS, ...JUDGE_FLAGS, ...RUN_FLAGS, strategy: { type: "string" }, bootstrap: { type: "string" }, rounds: { type: "string" }, budget: { type: "string" }, report: { type: "string" } });
   if (values.help) return console.log(HELP.rank), 0;
   // Whole-run settings fail now, before the model loads, not once per line.
-  if (values.strategy !== undefined && !["knockout", "elo"].includes(values.strategy)) throw new UsageError(`--strategy must be knockout or elo, got ${JSON.stringify(values.strategy)}`);
+  if (values.strategy !== undefined && !["knockout", "elo", "swiss"].includes(values.strategy)) throw new UsageError(`--strategy must be knockout, elo or swiss, got ${JSON.stringify(values.strategy)}`);
   if (values.bootstrap !== undefined && values.strategy !== "elo") throw new UsageError("--bootstrap applies to --strategy elo only");
+  if (values.rounds !== undefined && values.strategy !== "swiss") throw new UsageError("--rounds applies to --strategy swiss only");
   const bootstrap = intFlag(values, "bootstrap");
+  const rounds = intFlag(values, "rounds");
+  const budget = intFlag(values, "budget");
+  if (rounds !== undefined && rounds < 1) throw new UsageError(`--rounds expects an integer of at least 1, got ${rounds}`);
+  if (budget !== undefined && budget < 1) throw new UsageError(`--budget expects an integer of at least 1, got ${budget}`);
+  const options = judgeOptions(values);
+  // Under a budget, an unset --votes means the budget's own cap per match, not 1.
+  if (budget !== undefined && values.votes === undefined && values.confidence === undefined) delete options.votes;
   const records: Record<string, unknown>[] = [];
   return judgeJsonl({
-    label: "rank", values, defaultConcurrency: 2, pairsPerItem: 4, options: judgeOptions(values),
+    label: "rank", values, defaultConcurrency: 2, pairsPerItem: 4, options,
     check: (v, line) => {
       const o = v as Record<string, unknown>;
       if (!Array.isArray(o?.candidates) || o.candidates.length === 0 || o.candidates.some((c) => typeof c !== "string")) {
@@ -112,11 +127,11 @@ export async function rankCommand(argv: string[]): Promise<number> {
     },
     work: async (judge, item, opts, bar) => {
       const count = bar.tokenCounter();
-      const res = await judge.rank(item.query, item.candidates, { ...opts, strategy: values.strategy as never, bootstrap, onProgress: (p) => count(p.generatedTokens) });
+      const res = await judge.rank(item.query, item.candidates, { ...opts, strategy: values.strategy as never, bootstrap, rounds, budget, onProgress: (p) => count(p.generatedTokens) });
       bar.votes += res.stats.judgments;
       // No timings in the record: a resumed or sharded run must write the same bytes.
       const { ms: _ms, ...stats } = res.stats;
-      return { ...withId(item.id), winner: res.winner, strategy: res.strategy, ranking: res.ranking, rounds: res.rounds, bracket: res.bracket, matches: res.matches, stats };
+      return { ...withId(item.id), winner: res.winner, strategy: res.strategy, ranking: res.ranking, rounds: res.rounds, bracket: res.bracket, byes: res.byes, budget: res.budget, matches: res.matches, stats };
     },
     onRecord: (rec) => void (values.report && records.push(rec)),
     finish: () => {

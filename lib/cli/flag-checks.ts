@@ -63,8 +63,12 @@ export function engineFlags(values: Values): EngineFlags {
 /** The judge's options from --votes, --max-tokens, ... (defaults are the judge's own). */
 export function judgeFlags(values: Values): CompareOptions {
   const maxTokens = integer(values, "max-tokens", 1, 1 << 20) ?? 8192;
+  const votes = integer(values, "votes", 1, MAX_SAMPLES_PER_REQUEST);
+  const confidence = number(values, "confidence", 0.5, 1);
+  if (confidence !== undefined && (confidence <= 0.5 || confidence >= 1)) throw new UsageError(`--confidence expects a number strictly between 0.5 and 1, got ${JSON.stringify(values.confidence)}`);
   return {
-    votes: integer(values, "votes", 1, MAX_SAMPLES_PER_REQUEST) ?? 1,
+    // --confidence: adaptive votes (lib/rrm/adaptive-votes.ts), --votes their most per pair.
+    votes: confidence !== undefined ? { max: votes ?? 9, confidence } : votes ?? 1,
     maxTokens,
     thinkingBudget: integer(values, "thinking-budget", 1, maxTokens - 1, values["max-tokens"] === undefined ? " (below the default --max-tokens 8192)" : " (below --max-tokens)"),
     temperature: number(values, "temperature", 0, 100),

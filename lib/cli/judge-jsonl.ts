@@ -11,6 +11,7 @@ import { openEngine } from "./options.js";
 import { lockOutput, type OutputLock } from "./output-lock.js";
 import { ProgressBar } from "./progress.js";
 import { checkResume, parseShard, runItems, type ItemContext, type Shard } from "./run-items.js";
+import { voteCeiling } from "../rrm/adaptive-votes.js";
 
 export const RUN_FLAGS = {
   resume: { type: "boolean" },
@@ -63,7 +64,7 @@ export async function judgeJsonl<T>(s: JudgeJsonlSpec<T>): Promise<number> {
 
 async function judgeWithLock<T>(s: JudgeJsonlSpec<T>, run: { shard?: Shard; concurrency: number; reproducible: boolean; runSeed: number; file?: string; input: JsonlSource }): Promise<number> {
   const { values } = s;
-  const { model, engine } = await openEngine(values, { sequences: Math.min(240, (s.options.votes ?? 1) * run.concurrency * s.pairsPerItem) });
+  const { model, engine } = await openEngine(values, { sequences: Math.min(240, voteCeiling(s.options.votes) * run.concurrency * s.pairsPerItem) });
   if (run.reproducible) engine.setPrefixCache(false);
   const judge = createJudge(engine);
   const bar = new ProgressBar(s.label, undefined, !values["no-progress"]);

@@ -10,7 +10,7 @@ export const MERGE_HELP = `rrm merge -o out.jsonl shard0.jsonl shard1.jsonl ...
   --json FILE  --report FILE   with --eval: the summary as JSON / HTML`;
 
 export async function mergeCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { output: { type: "string", short: "o" }, eval: { type: "boolean" }, json: { type: "string" }, report: { type: "string" }, help: { type: "boolean", short: "h" } });
+  const { values, positionals } = parse(argv, { output: { type: "string", short: "o" }, eval: { type: "boolean" }, json: { type: "string" }, report: { type: "string" }, help: { type: "boolean", short: "h" } }, true);
   if (values.help) return console.log(MERGE_HELP), 0;
   if (positionals.length === 0) throw new UsageError("give the shard outputs to merge");
   if ((values.json || values.report) && !values.eval) throw new UsageError("--json and --report need --eval");

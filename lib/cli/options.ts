@@ -22,6 +22,7 @@ export const ENGINE_FLAGS = {
 
 export const JUDGE_FLAGS = {
   votes: { type: "string", short: "v" },
+  confidence: { type: "string" },
   "max-tokens": { type: "string" },
   "thinking-budget": { type: "string" },
   temperature: { type: "string" },
@@ -35,7 +36,24 @@ export const JUDGE_FLAGS = {
   concurrency: { type: "string" },
 } as const;
 
-export function parse(argv: string[], options: NonNullable<ParseArgsConfig["options"]>): { values: Record<string, any>; positionals: string[] } {
+/**
+ * Parses flags. A stray argument is an error, not silently dropped (`rrm rank -m M items.jsonl`
+ * had read stdin and printed nothing): where the command takes `--input`, one argument is taken
+ * as the input file; `positionals: true` hands them to the caller (merge).
+ */
+export function parse(argv: string[], options: NonNullable<ParseArgsConfig["options"]>, positionals = false): { values: Record<string, any>; positionals: string[] } {
+  const parsed = parseFlags(argv, options);
+  if (positionals || parsed.positionals.length === 0) return parsed;
+  const [first, ...rest] = parsed.positionals;
+  if ("input" in options && rest.length === 0 && parsed.values.input === undefined) {
+    parsed.values.input = first;
+    return { values: parsed.values, positionals: [] };
+  }
+  const hint = "input" in options ? "; give one input file, as -i FILE or alone" : "";
+  throw new UsageError(`unexpected argument ${JSON.stringify("input" in options && parsed.values.input === undefined ? rest[0] : first)}${hint}`);
+}
+
+function parseFlags(argv: string[], options: NonNullable<ParseArgsConfig["options"]>): { values: Record<string, any>; positionals: string[] } {
   const valueFlags = new Set<string>();
   for (const [name, o] of Object.entries(options)) {
     if (o.type !== "string") continue;

@@ -4,11 +4,12 @@ import { engineHelp, judgeOptions } from "./commands.js";
 import { engineFlags } from "./flag-checks.js";
 import { ENGINE_FLAGS, intFlag, JUDGE_FLAGS, numFlag, openEngine, parse, UsageError } from "./options.js";
 import { loadServerApp } from "./server-deps.js";
+import { voteCeiling } from "../rrm/adaptive-votes.js";
 
 export const SERVE_HELP = `rrm serve --model FILE [--port 8090] [--host 127.0.0.1] [options]
   An HTTP judge for RL and eval pipelines. Routes (JSON in, JSON out):
     POST /v1/compare   {"query","a","b", ...options} or {"pairs":[{"query","a","b"}...], ...options}
-    POST /v1/rank      {"query","candidates":[...],"strategy":"knockout"|"elo","stream":bool, ...options}
+    POST /v1/rank      {"query","candidates":[...],"strategy":"knockout"|"elo"|"swiss","rounds","budget","stream":bool, ...options}
     POST /v1/rewards   {"query","responses":[...],"mode":"baseline"|"baselines"|"elo"|"reference", ...}
     POST /get_reward   OpenRLHF's remote reward protocol ({query, prompts, labels})
     GET  /health       503 while the model loads, then 200
@@ -85,7 +86,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
   try {
-    opened = await openEngine(values, { sequences: Math.max(16, (defaults.votes ?? 1) * 8) });
+    opened = await openEngine(values, { sequences: Math.max(16, voteCeiling(defaults.votes) * 8) });
   } catch (e) {
     await server.app.close();
     throw e;

@@ -1,6 +1,8 @@
-// rrm rank --report: per item, the knockout bracket with each match's votes, or the ELO ratings
-// with their Bradley–Terry intervals as bars.
-import type { RankedCandidate } from "../tournament/rank.js";
+// rrm rank --report: per item, the knockout bracket with each match's votes, the ELO ratings
+// with their Bradley–Terry intervals as bars, or the Swiss standings; under a budget, where the
+// judgments went, round by round.
+import type { BudgetRecord } from "../tournament/budget.js";
+import type { RankedCandidate, Strategy } from "../tournament/rank.js";
 import type { MatchRecord } from "../tournament/types.js";
 import { barChart, esc, page, table } from "./html.js";
 
@@ -9,11 +11,13 @@ export interface RankRecord {
   id?: unknown;
   error?: string;
   winner?: number;
-  strategy?: "knockout" | "elo";
+  strategy?: Strategy;
   ranking?: RankedCandidate[];
   matches?: MatchRecord[];
   rounds?: number;
   bracket?: (number | null)[][];
+  byes?: (number | null)[];
+  budget?: BudgetRecord;
   stats?: { judgments: number; generatedTokens: number };
 }
 
@@ -63,6 +67,23 @@ function eloSection(r: RankRecord, id: string): string {
   return `${chart}<p class="note">${esc(note)}</p>` + table(["match", "votes a–b", "winner"], (r.matches ?? []).map((m) => [`${m.a} vs ${m.b}`, votesText(m), m.winner ?? "none"]));
 }
 
+function swissSection(r: RankRecord): string {
+  const ranking = r.ranking ?? [];
+  const standings = table(["place", "candidate", "points", "Buchholz", "Bradley–Terry"], ranking.map((c, k) => [k + 1, `candidate ${c.index}${c.index === r.winner ? " (winner)" : ""}`, c.score ?? 0, c.buchholz ?? 0, c.bradleyTerry?.toFixed(0) ?? ""]));
+  const note = "Order: points (win 1, draw 1/2, bye 1), then Buchholz (the opponents' points), then Bradley–Terry over every match.";
+  const rounds = Array.from({ length: r.rounds ?? 0 }, (_, k) => k + 1).map((round) => {
+    const ms = (r.matches ?? []).filter((m) => m.round === round);
+    const bye = r.byes?.[round - 1];
+    return `<h3>Round ${round}${bye !== null && bye !== undefined ? ` · bye: candidate ${esc(bye)}` : ""}</h3>` + table(["match", "votes a–b", "winner"], ms.map((m) => [`${m.a} vs ${m.b}`, votesText(m), m.winner ?? "draw"]));
+  });
+  return `${standings}<p class="note">${esc(note)}</p>${rounds.join("")}`;
+}
+
+function budgetSection(b: BudgetRecord): string {
+  const head = `<p class="note">${esc(`Budget: ${b.spent} of ${b.total} judgments spent (at most ${b.maxVotes} per match, a match stops at ${b.confidence} confidence).`)}</p>`;
+  return head + table(["round", "matches", "share", "spent", "extra waves"], b.rounds.map((x) => [x.round, x.matches, x.share, x.spent, x.extraWaves]));
+}
+
 export function rankReportHtml(records: RankRecord[], o: { title: string; model: string }): string {
   const sorted = [...records].sort((a, b) => a.line - b.line);
   const shown = sorted.slice(0, MAX_ITEMS);
@@ -70,7 +91,8 @@ export function rankReportHtml(records: RankRecord[], o: { title: string; model:
     const head = `<h2>Line ${r.line}${r.id !== undefined ? ` · ${esc(r.id)}` : ""}</h2>`;
     if (r.error) return `<section class="item error">${head}<p>error: ${esc(r.error)}</p></section>`;
     const stats = r.stats ? `<p class="note">${esc(`${r.strategy}, ${r.matches?.length ?? 0} matches, ${r.stats.judgments} judgments, ${r.stats.generatedTokens} generated tokens`)}</p>` : "";
-    return `<section class="item">${head}${stats}${r.strategy === "elo" ? eloSection(r, `elo-${i}`) : bracketSvg(r, `bracket-${i}`)}</section>`;
+    const main = r.strategy === "elo" ? eloSection(r, `elo-${i}`) : r.strategy === "swiss" ? swissSection(r) : bracketSvg(r, `bracket-${i}`);
+    return `<section class="item">${head}${stats}${main}${r.budget ? budgetSection(r.budget) : ""}</section>`;
   });
   const more = sorted.length > MAX_ITEMS ? `<p class="note">${sorted.length - MAX_ITEMS} more items are in the JSONL output.</p>` : "";
   return page(o.title, `model ${o.model}; ${records.length} items; written ${new Date().toISOString().slice(0, 19)}Z`, body.join("\n") + more);

@@ -6,6 +6,7 @@ import { randomSeed, SeededRandom } from "../random.js";
 import * as v from "../validate.js";
 import { rankCandidates, type RankOptions, type RankResult } from "../tournament/rank.js";
 import type { CompareInput, CompareOptions, CompareProgress, CompareResult, JudgeSample, PairJudge } from "./types.js";
+import { adaptiveCompare } from "./adaptive-votes.js";
 import { RrmPrompter } from "./prompt.js";
 import { parseVerdict, type InvalidReason } from "./verdict.js";
 import { decidedSide, majority, type Side, type VoteCount } from "./votes.js";
@@ -45,6 +46,9 @@ export class Judge implements PairJudge {
     const b = v.str("input.b", i.b);
     const o = { ...this.defaults, ...v.obj("options", options) };
     v.knownKeys("options", o, COMPARE_KEYS);
+    // Adaptive votes are waves of plain compare() calls (adaptive-votes.ts), the same code a
+    // scripted judge runs under in the tournament tests.
+    if (typeof o.votes === "object" && o.votes !== null) return adaptiveCompare(this, { query, a, b }, { ...o, votes: undefined }, o.votes);
     const votes = v.int("options.votes", o.votes, 1, MAX_SAMPLES_PER_REQUEST, 1);
     const maxTokens = v.int("options.maxTokens", o.maxTokens, 1, 1 << 20, 8192);
     const budget = o.thinkingBudget === undefined ? undefined : v.int("options.thinkingBudget", o.thinkingBudget, 1, maxTokens - 1);
@@ -125,12 +129,12 @@ export class Judge implements PairJudge {
     };
   }
 
-  /** Ranks candidates with a knockout (default) or ELO round-robin tournament. */
+  /** Ranks candidates with a knockout (default), ELO round-robin or Swiss tournament; `budget` caps its judgments. */
   rank(query: string, candidates: readonly string[], options: RankOptions = {}): Promise<RankResult> {
     return rankCandidates(this, query, candidates, options);
   }
 
-  /** Best-of-N: the knockout champion or the top ELO candidate. */
+  /** Best-of-N: the knockout champion, the top ELO candidate or the Swiss leader. */
   async best(query: string, candidates: readonly string[], options: RankOptions = {}): Promise<{ index: number; candidate: string; result: RankResult }> {
     const result = await this.rank(query, candidates, options);
     return { index: result.winner, candidate: candidates[result.winner], result };

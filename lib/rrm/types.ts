@@ -1,6 +1,7 @@
 // The judge's types, apart from the judge: tournaments and evaluation depend on these and on the
 // PairJudge interface only, so the arrows point one way (rrm/judge -> tournament -> rrm/types).
 import type { Completion } from "../engine.js";
+import type { AdaptiveVotes } from "./adaptive-votes.js";
 import type { InvalidReason } from "./verdict.js";
 import type { Outcome, Side, TieBreak, VoteCount } from "./votes.js";
 
@@ -9,8 +10,11 @@ export type SwapPolicy = "random" | "alternate" | "none";
 export interface CompareInput { query: string; a: string; b: string }
 
 export interface CompareOptions {
-  /** Sampled judgments (default 1; the paper's voting@N uses up to 16). */
-  votes?: number;
+  /**
+   * Sampled judgments (default 1; the paper's voting@N uses up to 16), majority vote. Or adaptive
+   * votes, `{ max, confidence }`: waves of votes until the verdict is settled (adaptive-votes.ts).
+   */
+  votes?: number | AdaptiveVotes;
   temperature?: number;
   topP?: number;
   /** Reasoning plus answer, per judgment (default 8192, RRM.md §3). */

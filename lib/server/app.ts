@@ -4,6 +4,7 @@
 // the client goes away, a per-request timeout, and a drain on shutdown. JSON bodies only (415 for
 // any other type); connection limits in limits.ts; a model file changed on disk is refused (503).
 import { timingSafeEqual, createHash } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Engine } from "../engine.js";
 import { RrmOptionError } from "../errors.js";
@@ -13,6 +14,7 @@ import { RewardGrouper, splitQuery, type RewardGroupConfig } from "./openrlhf.js
 import { groupRewards, type RewardMode } from "./rewards.js";
 import { SERVER_LIMITS } from "./limits.js";
 import { compareBody, getRewardBody, JUDGE_OPTION_KEYS, rankBody, rewardsBody } from "./schemas.js";
+import { voteCeiling } from "../rrm/adaptive-votes.js";
 
 export interface ServerOptions {
   /** Judge defaults (the CLI's --votes, --max-tokens, ...); a body's own options win. */
@@ -135,6 +137,9 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
       throw new HttpError(429, `the judging queue is full (${queued} of ${o.maxQueue} judgments); retry later`, { "retry-after": String(wait) });
     }
     const job: Job = { controller: new AbortController(), judgments };
+    // Every judgment of the request listens on this one signal (a 4,096-pair compare, an ELO
+    // round-robin): more than Node's 10 is normal here, not the leak its warning would report.
+    setMaxListeners(0, job.controller.signal);
     queued += judgments;
     jobs.add(job);
     (req as FastifyRequest & { judgments?: number }).judgments = judgments;
@@ -183,7 +188,7 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
     for (const k of JUDGE_OPTION_KEYS) if (body[k] !== undefined) own[k] = body[k];
     return { ...o.defaults, ...extra, ...own };
   };
-  const votesOf = (opts: CompareOptions) => opts.votes ?? 1;
+  const votesOf = (opts: CompareOptions) => voteCeiling(opts.votes);
   const compareJudgments = (r: CompareResult) => r.votes.a + r.votes.b + r.votes.invalid;
 
   app.get("/health", async (_req, reply) => {
@@ -215,10 +220,13 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
     const body = req.body as Record<string, any>;
     const opts = optionsOf(body);
     const n: number = body.candidates.length;
-    const matches = body.strategy === "elo" ? (n * (n - 1)) / 2 : n - 1;
-    const job = admit(req, reply, Math.max(1, matches) * votesOf(opts));
+    const matches = body.strategy === "elo" ? (n * (n - 1)) / 2 : body.strategy === "swiss" ? (body.rounds ?? Math.ceil(Math.log2(Math.max(2, n))) + 1) * Math.floor(n / 2) : n - 1;
+    // A budget is the most judgments the ranking can take.
+    const job = admit(req, reply, body.budget ?? Math.max(1, matches) * votesOf(opts));
     const { onProgress: _p, tieBreak: _t, ...base } = opts; // a knockout decides ties itself
-    const rankOpts = { ...base, strategy: body.strategy, bootstrap: body.bootstrap };
+    // Under a budget, a body without votes gets the budget's cap per match, not the server's default.
+    if (body.budget !== undefined && body.votes === undefined) delete base.votes;
+    const rankOpts = { ...base, strategy: body.strategy, bootstrap: body.bootstrap, rounds: body.rounds, budget: body.budget };
     if (!body.stream) {
       return run(job, (signal) => j.rank(body.query, body.candidates, { ...rankOpts, signal }), (r) => r.stats.judgments);
     }
@@ -260,6 +268,7 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
   // OpenRLHF: groups form across requests, so each response is judged once its group is complete.
   let grouper: RewardGrouper | undefined;
   const groupSignal = new AbortController();
+  setMaxListeners(0, groupSignal.signal); // shared by every group's judgments (listeners removed as each ends)
   app.post("/get_reward", { schema: { body: getRewardBody } }, async (req, reply) => {
     const j = requireJudge();
     const body = req.body as { query: string[]; prompts?: string[]; labels?: (string | null)[] };

@@ -40,8 +40,12 @@ export const rankBody = {
   properties: {
     query: text,
     candidates: { type: "array", minItems: 1, maxItems: 256, items: text },
-    strategy: { type: "string", enum: ["knockout", "elo"] },
+    strategy: { type: "string", enum: ["knockout", "elo", "swiss"] },
     bootstrap: { type: "integer", minimum: 0, maximum: 100000 },
+    /** Swiss rounds (default ceil(log2 n) + 1). */
+    rounds: { type: "integer", minimum: 1, maximum: 255 },
+    /** At most this many judgments, spent on the least settled matches (votes caps one match). */
+    budget: { type: "integer", minimum: 1, maximum: 1_000_000 },
     /** Stream NDJSON progress lines, then the result as the last line. */
     stream: { type: "boolean" },
     ...JUDGE_OPTION_PROPS,

@@ -2,7 +2,7 @@
 // adjacent winners meet; n - 1 matches in ceil(log2 n) rounds, every match of a round in flight
 // together.
 import { SeededRandom } from "../random.js";
-import type { MatchRecord, PlayMatch, TournamentProgress } from "./types.js";
+import { roundOf, type MatchRecord, type PlayMatch, type PlayRound, type TournamentProgress } from "./types.js";
 
 export interface KnockoutResult {
   champion: number;
@@ -14,7 +14,12 @@ export interface KnockoutResult {
   bracket: (number | null)[][];
 }
 
-export async function knockout(n: number, play: PlayMatch, seed: number, onProgress?: (p: TournamentProgress) => void): Promise<KnockoutResult> {
+export function knockout(n: number, play: PlayMatch, seed: number, onProgress?: (p: TournamentProgress) => void): Promise<KnockoutResult> {
+  return knockoutRounds(n, roundOf(play), seed, onProgress);
+}
+
+/** The same bracket with a round player: the whole round is handed over at once (budgets). */
+export async function knockoutRounds(n: number, playRound: PlayRound, seed: number, onProgress?: (p: TournamentProgress) => void): Promise<KnockoutResult> {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`Expected at least one candidate, got ${n}`);
   const rng = new SeededRandom(seed);
   const order = rng.shuffle([...Array(n).keys()]);
@@ -39,11 +44,15 @@ export async function knockout(n: number, play: PlayMatch, seed: number, onProgr
     bracket.push(current);
     const pairs: [number | null, number | null][] = [];
     for (let k = 0; k < current.length; k += 2) pairs.push([current[k], current[k + 1]]);
-    const winners = await Promise.all(pairs.map(async ([a, b], k) => {
-      if (a === null || b === null) return a ?? b; // a bye
-      const matchSeed = (seed ^ Math.imul(round, 0x9e3779b1) ^ Math.imul(k + 1, 0x85ebca6b)) >>> 0;
-      const r = await play(a, b, matchSeed, round);
+    const games = pairs.map(([a, b], k) => ({ a, b, k })).filter((g): g is { a: number; b: number; k: number } => g.a !== null && g.b !== null);
+    const seeds = games.map((g) => (seed ^ Math.imul(round, 0x9e3779b1) ^ Math.imul(g.k + 1, 0x85ebca6b)) >>> 0);
+    const outcomes = await playRound(games.map((g, x) => ({ a: g.a, b: g.b, seed: seeds[x] })), round, () => onProgress?.({ matchesDone: ++done, matchesTotal: n - 1, round }));
+    const winnerOf = new Map<number, number>();
+    games.forEach(({ a, b, k }, x) => {
+      const r = outcomes[x];
+      const matchSeed = seeds[x];
       const rec: MatchRecord = { round, a, b, winner: null, votes: r.votes, probabilityA: r.probabilityA, reason: r.reason };
+      if (r.waves !== undefined) rec.waves = r.waves;
       let side = r.winner;
       if (!side) {
         // A knockout needs a winner: the judge's probability where known, else a seeded coin.
@@ -59,9 +68,9 @@ export async function knockout(n: number, play: PlayMatch, seed: number, onProgr
       rec.winner = side === "a" ? a : b;
       outRound.set(side === "a" ? b : a, round);
       matches.push(rec);
-      onProgress?.({ matchesDone: ++done, matchesTotal: n - 1, round });
-      return rec.winner;
-    }));
+      winnerOf.set(k, rec.winner);
+    });
+    const winners = pairs.map(([a, b], k) => (a === null || b === null ? a ?? b : winnerOf.get(k)!)); // a bye goes through
     current = winners;
   }
   bracket.push(current);

@@ -17,7 +17,7 @@ export class ScriptedJudge implements PairJudge {
     this.calls.push({ input, options });
     await new Promise((r) => setTimeout(r, 1));
     if (options.signal?.aborted) throw new Error("aborted");
-    const n = options.votes ?? 1;
+    const n = Number(options.votes ?? 1); // adaptive votes arrive as waves of plain counts
     const swap = options.swap ?? "random";
     const samples: JudgeSample[] = [];
     for (let i = 0; i < n; i++) {

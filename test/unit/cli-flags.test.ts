@@ -33,6 +33,8 @@ const BAD: [string[], RegExp][] = [
   [["--context", "12"], /--context expects an integer in 64\.\./],
   [["--votes", "2.5"], /--votes expects an integer/],
   [["--votes", ""], /--votes expects an integer/],
+  [["--confidence", "0.5"], /--confidence expects a number strictly between 0\.5 and 1/],
+  [["--confidence", "2"], /--confidence expects a number in 0\.5\.\.1/],
 ];
 
 for (const cmd of ["compare", "rank", "eval", "serve"]) {
@@ -57,6 +59,22 @@ test("--concurrency and --shard are checked before the model loads too", async (
   }
 });
 
+test("rank: --strategy swiss, --rounds and --budget are checked before the model loads", async () => {
+  for (const [flags, message] of [
+    [["--strategy", "league"], /--strategy must be knockout, elo or swiss/],
+    [["--rounds", "3"], /--rounds applies to --strategy swiss only/],
+    [["--strategy", "swiss", "--rounds", "0"], /--rounds expects an integer of at least 1/],
+    [["--budget", "0"], /--budget expects an integer of at least 1/],
+    [["--budget", "x"], /--budget expects an integer/],
+  ] as const) {
+    const r = await run(["rank", "--model", "/nonexistent/model.gguf", ...flags]);
+    assert.is(r.code, 2, `${flags.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
+  const ok = await run(["rank", "--model", "/nonexistent/model.gguf", "--strategy", "swiss", "--rounds", "3", "--budget", "40", "--confidence", "0.9"]);
+  assert.match(ok.stderr, /Model file not found/, "valid flags get as far as the model");
+});
+
 test("a missing input file is one line, exit 2, before the model loads", async () => {
   const r = await run(["compare", "--model", "/nonexistent/model.gguf", "-i", "/nonexistent/pairs.jsonl"]);
   assert.is(r.code, 2);
@@ -68,6 +86,23 @@ test("a negative number after a flag that takes a value is its value (not 'argum
   assert.equal(joinNegativeValues(["--thinking-budget", "-1", "-t", "-2", "--seed", "-.5", "--no-progress", "-x"], flags), ["--thinking-budget=-1", "-t-2", "--seed=-.5", "--no-progress", "-x"]);
   // Not a number, or after a boolean flag: left for parseArgs to judge.
   assert.equal(joinNegativeValues(["--thinking-budget", "-h", "--no-progress", "-1"], flags), ["--thinking-budget", "-h", "--no-progress", "-1"]);
+});
+
+test("a stray argument is a usage error; one alone is the input file (rrm rank -m M items.jsonl)", async () => {
+  for (const cmd of ["compare", "rank", "eval"]) {
+    const two = await run([cmd, "--model", "/nonexistent/model.gguf", "a.jsonl", "b.jsonl"]);
+    assert.is(two.code, 2, two.stderr);
+    assert.match(two.stderr, /unexpected argument "b\.jsonl"; give one input file, as -i FILE or alone/);
+    const both = await run([cmd, "--model", "/nonexistent/model.gguf", "-i", "a.jsonl", "b.jsonl"]);
+    assert.match(both.stderr, /unexpected argument "b\.jsonl"/);
+    // One file alone is the input: it is opened (and found missing) before the model loads.
+    const one = await run([cmd, "--model", "/nonexistent/model.gguf", "/nonexistent/items.jsonl"]);
+    assert.is(one.code, 2, one.stderr);
+    assert.match(one.stderr, /\/nonexistent\/items\.jsonl/);
+  }
+  const info = await run(["info", "extra"]);
+  assert.is(info.code, 2);
+  assert.match(info.stderr, /unexpected argument "extra"/);
 });
 
 test.run();
