@@ -363,7 +363,9 @@ export class Engine {
         else if (e.cancelled && !p.stopped) p.reject(abortError(p.signal));
         else {
           const stats: GenerateStats = e.stats;
-          p.resolve({ completions: p.completions.map((c) => c ?? { text: "", tokens: [], finishReason: "cancelled" }), stats });
+          // Array.from, not map: map skips the holes of samples that never started (a request
+          // stopped before they were admitted), and a hole reached the judge as undefined (a 500).
+          p.resolve({ completions: Array.from(p.completions, (c) => c ?? { text: "", tokens: [], finishReason: "cancelled" }), stats });
         }
       }
     } catch (err) {

@@ -10,7 +10,9 @@ export const SERVE_HELP = `rrm serve --model FILE [--port 8090] [--host 127.0.0.
   An HTTP judge for RL and eval pipelines. Routes (JSON in, JSON out):
     POST /v1/compare   {"query","a","b", ...options} or {"pairs":[{"query","a","b"}...], ...options}
     POST /v1/rank      {"query","candidates":[...],"strategy":"knockout"|"elo"|"swiss","rounds","budget","stream":bool, ...options}
-    POST /v1/rewards   {"query","responses":[...],"mode":"baseline"|"baselines"|"elo"|"reference", ...}
+    POST /v1/rewards   {"query","responses":[...],"mode":"baseline"|"baselines"|"elo"|"reference"|"swiss",
+                        "k","m","reference","rounds", ...options}; swiss: rounds (default ceil(log2 n) + 1),
+                        reward = (points + tie-break) / (rounds + 1/2), in final-standing order
     POST /get_reward   OpenRLHF's remote reward protocol ({query, prompts, labels})
     GET  /health       503 while the model loads, then 200
     GET  /metrics      Prometheus text
@@ -19,7 +21,7 @@ export const SERVE_HELP = `rrm serve --model FILE [--port 8090] [--host 127.0.0.
   --body-limit BYTES        larger bodies get 413 (default 4194304)
   --request-timeout S       cancel a request after S seconds with 504 (default 0: none)
   --shutdown-timeout S      on SIGTERM, let in-flight work finish for S seconds (default 30)
-  --group-size N --group-wait MS --group-mode baseline|baselines|elo
+  --group-size N --group-wait MS --group-mode baseline|baselines|elo|swiss
                             /get_reward without labels: responses to one prompt form a group of N
                             (OpenRLHF's n_samples_per_prompt, default 8), judged after MS ms at the
                             latest (default 2000)
@@ -49,7 +51,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     throw new UsageError(`binding to ${host} exposes the judge beyond this machine: give --api-key KEY (or RRM_API_KEY), or bind to 127.0.0.1`);
   }
   const groupMode = (values["group-mode"] as string | undefined) ?? "baseline";
-  if (!["baseline", "baselines", "elo"].includes(groupMode)) throw new UsageError(`--group-mode must be baseline, baselines or elo, got ${groupMode}`);
+  if (!["baseline", "baselines", "elo", "swiss"].includes(groupMode)) throw new UsageError(`--group-mode must be baseline, baselines, elo or swiss, got ${groupMode}`);
   const positive = (name: string, fallback: number) => {
     const n = intFlag(values, name, fallback)!;
     if (n < 0) throw new UsageError(`--${name} must be >= 0, got ${n}`);

@@ -11,7 +11,7 @@ import { RrmOptionError } from "../errors.js";
 import type { CompareOptions, CompareResult, Judge } from "../rrm/judge.js";
 import { ServerMetrics } from "./metrics.js";
 import { RewardGrouper, splitQuery, type RewardGroupConfig } from "./openrlhf.js";
-import { groupRewards, type RewardMode } from "./rewards.js";
+import { groupRewards, swissRewardRounds, type RewardMode } from "./rewards.js";
 import { SERVER_LIMITS } from "./limits.js";
 import { compareBody, getRewardBody, JUDGE_OPTION_KEYS, rankBody, rewardsBody } from "./schemas.js";
 import { voteCeiling } from "../rrm/adaptive-votes.js";
@@ -255,14 +255,16 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
     const body = req.body as Record<string, any>;
     const mode: RewardMode = body.mode ?? "baseline";
     if (mode === "reference" && body.reference === undefined) throw new HttpError(400, `reference is required with mode "reference"`);
+    if (mode !== "swiss" && body.rounds !== undefined) throw new HttpError(400, `rounds applies to mode "swiss" only`);
     const opts = optionsOf(body);
     const n: number = body.responses.length;
-    const matches = mode === "reference" ? n : mode === "baseline" ? n - 1 : mode === "baselines" ? n * Math.min(body.k ?? 2, n) : n * Math.min(body.m ?? 2, n - 1);
+    const matches = mode === "reference" ? n : mode === "baseline" ? n - 1 : mode === "baselines" ? n * Math.min(body.k ?? 2, n)
+      : mode === "swiss" ? swissRewardRounds(n, body.rounds) * Math.floor(n / 2) : n * Math.min(body.m ?? 2, n - 1);
     const job = admit(req, reply, Math.max(1, matches) * votesOf(opts));
     const seed = opts.seed ?? 0;
-    const r = await run(job, (signal) => groupRewards(body.responses, { mode, seed, k: body.k, m: body.m, reference: body.reference }, judgeGroup(j, signal, opts)(body.query)),
+    const r = await run(job, (signal) => groupRewards(body.responses, { mode, seed, k: body.k, m: body.m, reference: body.reference, rounds: body.rounds }, judgeGroup(j, signal, opts)(body.query)),
       (g) => g.matches * votesOf(opts));
-    return { rewards: r.rewards, mode: r.mode, matches: r.matches, details: r.details };
+    return { rewards: r.rewards, mode: r.mode, matches: r.matches, ...(r.rounds !== undefined ? { rounds: r.rounds } : {}), details: r.details };
   });
 
   // OpenRLHF: groups form across requests, so each response is judged once its group is complete.

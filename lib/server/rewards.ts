@@ -7,15 +7,26 @@
 //   elo        m seeded opponents each; online Elo over all matches (start 1000, K 4, scale 400,
 //              seeded order, RRM.md §6). reward = (rating - 1000) / 200 + 0.5.
 //   reference  each response against the given reference answer. reward = score.
+//   swiss      Swiss rounds over the group (lib/tournament/swiss.ts; default ceil(log2 n) + 1, at
+//              most a round-robin's worth). reward = (points + t) / (rounds + 1/2): points as in
+//              rank (win 1, no winner 1/2, bye 1); t splits equal points by the Swiss tie-break
+//              (Buchholz, then Bradley-Terry, then the lower index): in a group of g equal, the
+//              i-th from its bottom gets i / (2g). Rewards follow the final standing strictly and
+//              lie in [0, 1); a group of one gets 0.5.
 // score: 1 for a win, 0 for a loss, 0.5 when the judge gives no winner (invalid votes or a tie:
 // counted in `invalid`). Positions alternate: a pair's k-th match shows the response first when k
 // is even, second when odd, so neither side owns a position.
 import { SeededRandom } from "../random.js";
 import type { Side } from "../rrm/votes.js";
 import { ELO_DEFAULTS, onlineElo, type RatedMatch } from "../tournament/elo.js";
+import { defaultSwissRounds, maxSwissRounds, swiss } from "../tournament/swiss.js";
+import type { MatchOutcome, PlayRound } from "../tournament/types.js";
 
-export type RewardMode = "baseline" | "baselines" | "elo" | "reference";
-export const REWARD_MODES: readonly RewardMode[] = ["baseline", "baselines", "elo", "reference"];
+export type RewardMode = "baseline" | "baselines" | "elo" | "reference" | "swiss";
+export const REWARD_MODES: readonly RewardMode[] = ["baseline", "baselines", "elo", "reference", "swiss"];
+
+/** Swiss rounds a group of n plays: `rounds` (default ceil(log2 n) + 1), at most a round-robin's worth. */
+export const swissRewardRounds = (n: number, rounds?: number) => Math.min(rounds ?? defaultSwissRounds(n), maxSwissRounds(n));
 
 export interface RewardOptions {
   mode: RewardMode;
@@ -26,13 +37,21 @@ export interface RewardOptions {
   m?: number;
   /** reference: the answer every response is judged against. */
   reference?: string;
+  /** swiss: rounds (default ceil(log2 n) + 1); more than a round-robin's worth play a round-robin's worth. */
+  rounds?: number;
 }
 
 /** Judges `first` against `second` (shown in that order); returns the winning side. */
 export type PairJudge = (first: string, second: string, seed: number) => Promise<{ winner: Side | null }>;
 
-export interface ResponseReward { reward: number; wins: number; losses: number; invalid: number; rating?: number }
-export interface GroupRewards { rewards: number[]; details: ResponseReward[]; mode: RewardMode; matches: number }
+export interface ResponseReward {
+  reward: number; wins: number; losses: number; invalid: number;
+  /** elo */
+  rating?: number;
+  /** swiss: points, Buchholz, byes and the final place (1 = first). */
+  score?: number; buchholz?: number; byes?: number; place?: number;
+}
+export interface GroupRewards { rewards: number[]; details: ResponseReward[]; mode: RewardMode; matches: number; rounds?: number }
 
 interface Match { x: number; y: number; other?: string }
 
@@ -40,6 +59,7 @@ export async function groupRewards(responses: readonly string[], o: RewardOption
   const n = responses.length;
   const rng = new SeededRandom(o.seed);
   const details: ResponseReward[] = responses.map(() => ({ reward: 0, wins: 0, losses: 0, invalid: 0 }));
+  if (o.mode === "swiss") return swissRewards(responses, o, judge);
   const matches: Match[] = [];
   let baseline = -1;
   if (o.mode === "reference") {
@@ -99,4 +119,42 @@ export async function groupRewards(responses: readonly string[], o: RewardOption
     }
   }
   return { rewards: details.map((d) => d.reward), details, mode: o.mode, matches: matches.length };
+}
+
+async function swissRewards(responses: readonly string[], o: RewardOptions, judge: PairJudge): Promise<GroupRewards> {
+  const n = responses.length;
+  if (n < 2) return { rewards: responses.map(() => 0.5), details: responses.map(() => ({ reward: 0.5, wins: 0, losses: 0, invalid: 0, score: 0, buchholz: 0, byes: 0, place: 1 })), mode: "swiss", matches: 0, rounds: 0 };
+  let played = 0;
+  // A round's matches in flight together; the k-th match of the tournament shows its "a" first
+  // when k is even, so neither the higher-standing side nor any response owns a position.
+  const playRound: PlayRound = (pairs, _round, matchDone) => {
+    const offset = played;
+    played += pairs.length;
+    return Promise.all(pairs.map(async (p, k): Promise<MatchOutcome> => {
+      const aFirst = (offset + k) % 2 === 0;
+      const r = await judge(responses[aFirst ? p.a : p.b], responses[aFirst ? p.b : p.a], p.seed);
+      matchDone();
+      const winner = r.winner === null ? null : (r.winner === "a") === aFirst ? "a" : "b";
+      return { winner, votes: { a: winner === "a" ? 1 : 0, b: winner === "b" ? 1 : 0, invalid: winner === null ? 1 : 0 } };
+    }));
+  };
+  const sw = await swiss(n, playRound, o.seed, swissRewardRounds(n, o.rounds));
+  const details: ResponseReward[] = new Array(n);
+  // Standings are in final order; equal points sit together.
+  for (let top = 0; top < n;) {
+    let end = top;
+    while (end < n && sw.standings[end].score === sw.standings[top].score) end++;
+    const g = end - top;
+    for (let p = top; p < end; p++) {
+      const st = sw.standings[p];
+      const t = (end - 1 - p) / (2 * g);
+      details[st.index] = {
+        reward: (st.score + t) / (sw.rounds + 0.5),
+        wins: st.wins, losses: st.losses, invalid: st.draws,
+        score: st.score, buchholz: st.buchholz, byes: st.byes, place: p + 1,
+      };
+    }
+    top = end;
+  }
+  return { rewards: details.map((d) => d.reward), details, mode: "swiss", matches: sw.matches.length, rounds: sw.rounds };
 }

@@ -7,8 +7,8 @@ import { createJudgeServer, type JudgeServer } from "../../lib/server/app.js";
 import { SERVER_LIMITS } from "../../lib/server/limits.js";
 import { ScriptedJudge } from "../helpers/scripted-judge.js";
 
-function server(log: string[] = []): JudgeServer {
-  return createJudgeServer({ defaults: {}, maxQueue: 64, bodyLimit: 1 << 16, requestTimeoutMs: 0, rewardGroups: { size: 2, waitMs: 100, mode: "baseline" }, log: (l) => void log.push(l) });
+function server(log: string[] = [], mode: "baseline" | "swiss" = "baseline"): JudgeServer {
+  return createJudgeServer({ defaults: {}, maxQueue: 64, bodyLimit: 1 << 16, requestTimeoutMs: 0, rewardGroups: { size: 2, waitMs: 100, mode }, log: (l) => void log.push(l) });
 }
 
 /** A scripted judge on an engine whose model file reports `change`. */
@@ -81,6 +81,56 @@ test("a model file changed under weights read into memory (--no-mmap): logged on
   }
   assert.is(log.filter((l) => /was rewritten.*--no-mmap/.test(l)).length, 1);
   assert.is((await s.app.inject({ method: "GET", url: "/health" })).statusCode, 200);
+  await s.app.close();
+});
+
+test("/v1/rewards mode swiss: rewards from Swiss rounds, admitted as rounds x floor(n/2) judgments", async () => {
+  const log: string[] = [];
+  const s = server(log);
+  const j = judgeWithModel(() => undefined, true) as unknown as ScriptedJudge;
+  s.setJudge(j as never);
+  const post = (body: unknown) => s.app.inject({ method: "POST", url: "/v1/rewards", headers: { "content-type": "application/json" }, payload: JSON.stringify(body) });
+  // "good" beats anything, "bad" loses to anything, two of a kind give no winner (a draw).
+  const responses = ["meh one", "good", "bad", "meh two", "meh three"];
+  const r = await post({ query: "q", responses, mode: "swiss", seed: 7, votes: 1 });
+  assert.is(r.statusCode, 200, r.body);
+  const b = r.json();
+  assert.is(b.mode, "swiss");
+  assert.is(b.rounds, 4); // ceil(log2 5) + 1
+  assert.is(b.matches, 4 * 2);
+  assert.is(j.calls.length, 8);
+  assert.is(b.rewards.length, 5);
+  assert.is(b.details[1].place, 1);
+  assert.is(b.details[2].place, 5);
+  assert.ok(b.rewards[1] > Math.max(b.rewards[0], b.rewards[3], b.rewards[4]));
+  assert.ok(b.rewards[2] < Math.min(b.rewards[0], b.rewards[3], b.rewards[4]));
+  for (const d of b.details) assert.ok(d.reward >= 0 && d.reward < 1 && typeof d.buchholz === "number" && typeof d.score === "number");
+  assert.match(log[0], /^POST \/v1\/rewards 200 \d+ms judgments=8$/);
+  // Explicit rounds, and a bound: rounds x floor(n/2) x votes past --max-queue is refused up front.
+  const two = (await post({ query: "q", responses, mode: "swiss", rounds: 2, seed: 7 })).json();
+  assert.is(two.rounds, 2);
+  assert.is(two.matches, 4);
+  const many = await post({ query: "q", responses, mode: "swiss", rounds: 5, votes: 8 });
+  assert.is(many.statusCode, 400);
+  assert.match(many.json().error, /needs 80 judgments/);
+  // rounds belongs to swiss; the schema bounds it.
+  const notSwiss = await post({ query: "q", responses, mode: "elo", rounds: 2 });
+  assert.is(notSwiss.statusCode, 400);
+  assert.match(notSwiss.json().error, /rounds applies to mode "swiss" only/);
+  assert.is((await post({ query: "q", responses, mode: "swiss", rounds: 0 })).statusCode, 400);
+  assert.is((await post({ query: "q", responses, mode: "swis" })).statusCode, 400);
+  await s.app.close();
+});
+
+test("/get_reward with --group-mode swiss: a full group is judged in Swiss rounds", async () => {
+  const s = server([], "swiss");
+  s.setJudge(judgeWithModel(() => undefined, true));
+  const r = await s.app.inject({ method: "POST", url: "/get_reward", headers: { "content-type": "application/json" }, payload: JSON.stringify({ query: ["Q good", "Q bad"], prompts: ["Q ", "Q "] }) });
+  assert.is(r.statusCode, 200, r.body);
+  const b = r.json();
+  // Two responses, one round: the winner 1 point, the loser 0, over 1.5.
+  assert.equal(b.rewards, [1 / 1.5, 0]);
+  assert.equal(b.extra_logs.rrm_wins, [1, 0]);
   await s.app.close();
 });
 
