@@ -14,7 +14,43 @@ size_t utf8_char_len(unsigned char c) {
   if ((c >> 3) == 0x1E) return 4;
   return 1;
 }
+
+// Length of the well-formed UTF-8 sequence at s[i] (Unicode table 3-7), or 0 if there is none.
+size_t valid_sequence(const std::string & s, size_t i) {
+  const auto at = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  const unsigned char c = at(0);
+  if (c < 0x80) return 1;
+  size_t n;
+  unsigned char lo = 0x80, hi = 0xBF;  // the second byte's range
+  if (c >= 0xC2 && c <= 0xDF) n = 2;
+  else if (c >= 0xE0 && c <= 0xEF) { n = 3; if (c == 0xE0) lo = 0xA0; if (c == 0xED) hi = 0x9F; }
+  else if (c >= 0xF0 && c <= 0xF4) { n = 4; if (c == 0xF0) lo = 0x90; if (c == 0xF4) hi = 0x8F; }
+  else return 0;
+  if (i + n > s.size() || at(1) < lo || at(1) > hi) return 0;
+  for (size_t k = 2; k < n; ++k) if ((at(k) & 0xC0) != 0x80) return 0;
+  return n;
+}
 }  // namespace
+
+std::string to_valid_utf8(const std::string & text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const size_t n = valid_sequence(text, i);
+    if (n == 0) break;
+    i += n;
+  }
+  if (i == text.size()) return text;
+  // Each ill-formed byte becomes U+FFFD (JS strings reach us well-formed already): llama.cpp's BPE
+  // would otherwise throw on a 4-byte form past U+10FFFF ("invalid codepoint", found by
+  // native/fuzz/tokenizer_fuzz.cpp) and pass other damage through unevenly.
+  std::string out(text, 0, i);
+  while (i < text.size()) {
+    const size_t n = valid_sequence(text, i);
+    if (n == 0) { out += "\xEF\xBF\xBD"; ++i; }
+    else { out.append(text, i, n); i += n; }
+  }
+  return out;
+}
 
 Tokenizer::Tokenizer(const llama_vocab * vocab) : vocab_(vocab), n_vocab_(llama_vocab_n_tokens(vocab)) {
   special_mask_.assign(n_vocab_, false);
@@ -29,7 +65,8 @@ Tokenizer::Tokenizer(const llama_vocab * vocab) : vocab_(vocab), n_vocab_(llama_
   special_texts_.erase(std::unique(special_texts_.begin(), special_texts_.end()), special_texts_.end());
 }
 
-std::vector<llama_token> Tokenizer::tokenize_raw(const std::string & text, bool add_special, bool parse_special) const {
+std::vector<llama_token> Tokenizer::tokenize_raw(const std::string & input, bool add_special, bool parse_special) const {
+  const std::string text = to_valid_utf8(input);
   if (text.size() > static_cast<size_t>(INT32_MAX / 2)) throw std::runtime_error("text too long to tokenize");
   std::vector<llama_token> out(text.size() + 8);
   int32_t n = llama_tokenize(vocab_, text.data(), (int32_t) text.size(), out.data(), (int32_t) out.size(), add_special, parse_special);
@@ -46,7 +83,9 @@ bool Tokenizer::is_special(llama_token token) const {
   return token >= 0 && token < n_vocab_ && special_mask_[token];
 }
 
-std::vector<llama_token> Tokenizer::tokenize_plain(const std::string & text) const {
+std::vector<llama_token> Tokenizer::tokenize_plain(const std::string & input) const {
+  // Made valid first, so the cuts below land on the text llama.cpp sees.
+  const std::string text = to_valid_utf8(input);
   std::vector<llama_token> tokens = tokenize_raw(text, false, false);
   if (std::none_of(tokens.begin(), tokens.end(), [&](llama_token t) { return is_special(t); })) return tokens;
 

@@ -9,6 +9,9 @@
 
 namespace rrm {
 
+// The text with every ill-formed UTF-8 byte replaced by U+FFFD (the text itself when well-formed).
+std::string to_valid_utf8(const std::string & text);
+
 class Tokenizer {
  public:
   explicit Tokenizer(const llama_vocab * vocab);
@@ -17,6 +20,7 @@ class Tokenizer {
   // DeepSeek-R1's `</think>`, so this is only safe for trusted text.
   std::vector<llama_token> tokenize_raw(const std::string & text, bool add_special, bool parse_special) const;
 
+  // Both take any bytes: ill-formed UTF-8 is read as U+FFFD (to_valid_utf8).
   // Untrusted text: every token returned is a normal (or byte) token. Where the text contains the
   // text of a special token, it is tokenized in pieces cut inside that text.
   std::vector<llama_token> tokenize_plain(const std::string & text) const;
