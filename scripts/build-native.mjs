@@ -7,6 +7,9 @@
 //   ... --static                             llama.cpp linked in and tuned for this CPU (-march=native)
 //   ... --tools                              also build llama-batched-bench (benchmarks)
 //   ... --out DIR                            build folder (default build/; the addon lands in DIR/bin)
+//   ... --sanitize address,undefined         ASan (+ LeakSanitizer) / UBSan (-fno-sanitize-recover) over
+//                                            llama.cpp and the addon, in build-sanitize/ unless --out
+//                                            (scripts/sanitize-tests.sh runs the tests on it)
 // CMAKE_CUDA_ARCHITECTURES, RRM_CMAKE_ARGS ("-DFOO=1 -DBAR=2") and RRM_JOBS pass through.
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -19,15 +22,22 @@ import { ensureLlamaSource } from "./llama-source.mjs";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const argv = process.argv.slice(2);
 const outAt = argv.indexOf("--out");
-const buildDir = outAt >= 0 ? resolve(argv[outAt + 1]) : join(root, "build");
+const sanitizeAt = argv.indexOf("--sanitize");
+const sanitize = sanitizeAt >= 0 ? (argv[sanitizeAt + 1] ?? "") : "";
+if (sanitizeAt >= 0 && !/^(address|undefined)(,(address|undefined))*$/.test(sanitize)) {
+  console.error(`--sanitize takes address, undefined or address,undefined (got ${JSON.stringify(sanitize)})`);
+  process.exit(2);
+}
+const buildDir = outAt >= 0 ? resolve(argv[outAt + 1]) : join(root, sanitize ? "build-sanitize" : "build");
 const args = new Set(argv);
 const built = join(buildDir, "bin", "rrm-engine.node");
 
 const gpu = args.has("--cuda") ? "cuda" : args.has("--vulkan") ? "vulkan" : args.has("--metal") ? "metal"
   : args.has("--cpu") ? "cpu" : (process.env.RRM_GPU ?? (process.platform === "darwin" ? "metal" : "cpu"));
 const tools = args.has("--tools") || process.env.RRM_BUILD_TOOLS === "1";
-const portable = !(args.has("--static") || process.env.RRM_PORTABLE === "0");
-const force = args.has("--force") || tools || args.has("--static") || args.has("--cuda") || args.has("--vulkan") || args.has("--metal") || args.has("--cpu");
+// Sanitizer builds use the static layout: one CPU backend instead of fourteen instrumented ones.
+const portable = !(args.has("--static") || process.env.RRM_PORTABLE === "0" || sanitize);
+const force = args.has("--force") || Boolean(sanitize) || tools || args.has("--static") || args.has("--cuda") || args.has("--vulkan") || args.has("--metal") || args.has("--cpu");
 
 if (!force && existsSync(built)) {
   console.log(`[rrm-engine] native addon present (${built}); \`npm run build:native\` rebuilds it`);
@@ -43,6 +53,7 @@ const defs = [
   `RRM_PORTABLE=${portable && process.platform !== "darwin" ? "ON" : "OFF"}`,
   // The static layout is tuned for this CPU; the portable one never is (CMakeLists.txt forces it).
   `GGML_NATIVE=${portable ? "OFF" : "ON"}`,
+  `RRM_SANITIZE=${sanitize}`,
 ];
 if (process.env.CMAKE_CUDA_ARCHITECTURES) defs.push(`CMAKE_CUDA_ARCHITECTURES=${process.env.CMAKE_CUDA_ARCHITECTURES}`);
 for (const extra of (process.env.RRM_CMAKE_ARGS ?? "").split(/\s+/).filter(Boolean)) defs.push(extra.replace(/^-D/, ""));
@@ -51,7 +62,7 @@ const require = createRequire(import.meta.url);
 const cmakeJs = join(dirname(require.resolve("cmake-js/package.json")), "bin", "cmake-js");
 const jobs = process.env.RRM_JOBS ?? String(availableParallelism());
 const common = ["--directory", root, "--out", buildDir, "--parallel", jobs, ...defs.map((d) => `--CD${d}`)];
-console.log(`[rrm-engine] building the native addon (${gpu}, ${portable ? "portable" : "static"}${tools ? ", tools" : ""}) with ${jobs} jobs; a CPU build of llama.cpp takes several minutes on 2 cores`);
+console.log(`[rrm-engine] building the native addon (${gpu}, ${portable ? "portable" : "static"}${tools ? ", tools" : ""}${sanitize ? `, sanitize=${sanitize}` : ""}) with ${jobs} jobs; a CPU build of llama.cpp takes several minutes on 2 cores`);
 // Configure every time (cheap) so changed options reach an existing build folder; the build
 // itself is incremental.
 execFileSync(process.execPath, [cmakeJs, "configure", ...common], { stdio: "inherit", cwd: root });

@@ -16,6 +16,7 @@ test(`${ABORTS} random aborts under load: AbortError, the load unharmed, nothing
   // A small batch makes long prompts take several prefill steps, so aborts land inside prefill too.
   const engine = createEngine(model, { contextSize: 8192, maxSequences: 16, threads: 2, batchSize: 64 });
   const rng = new SeededRandom(100);
+  const t0 = performance.now();
   const tally = { aborted: 0, finishedFirst: 0, slow: 0 };
   let worstMs = 0;
   const one = async (i: number) => {
@@ -55,7 +56,7 @@ test(`${ABORTS} random aborts under load: AbortError, the load unharmed, nothing
   await load;
   const rssGrowthMb = (process.memoryUsage().rss - rssWarm) / 2 ** 20;
   const s = engine.stats();
-  console.log(`aborts: ${tally.aborted} rejected with AbortError, ${tally.finishedFirst} finished before their abort; slowest rejection ${worstMs.toFixed(0)} ms after abort(); ${loadDone} load requests complete beside them; live sequences after: ${s.liveSequences}, reserved cells: ${s.reservedCells}; RSS ${rssGrowthMb >= 0 ? "+" : ""}${rssGrowthMb.toFixed(1)} MB after the first 100`);
+  console.log(`aborts: ${tally.aborted} rejected with AbortError, ${tally.finishedFirst} finished before their abort; slowest rejection ${worstMs.toFixed(0)} ms after abort() (a step: ${((performance.now() - t0) / Math.max(1, s.steps)).toFixed(1)} ms on average); ${loadDone} load requests complete beside them; live sequences after: ${s.liveSequences}, reserved cells: ${s.reservedCells}; RSS ${rssGrowthMb >= 0 ? "+" : ""}${rssGrowthMb.toFixed(1)} MB after the first 100`);
   assert.is(tally.aborted + tally.finishedFirst, ABORTS);
   assert.ok(tally.aborted >= 0.8 * ABORTS);
   assert.ok(loadDone > 0);
@@ -66,8 +67,11 @@ test(`${ABORTS} random aborts under load: AbortError, the load unharmed, nothing
   assert.is(s.liveRequests, 0);
   assert.is(s.waitingRequests, 0);
   assert.is(s.reservedCells, 0);
-  // One step of this engine is well under a second; the rejection comes at the next step.
-  assert.ok(worstMs < 3000, `slowest rejection ${worstMs} ms`);
+  // The rejection comes at the next step. A step here is well under a second on an idle machine,
+  // but on a loaded one (CI beside other jobs) steps stretch, so the bound is in steps: a cancel
+  // that waited for its request to finish (hundreds of steps) still fails it.
+  const meanStepMs = (performance.now() - t0) / Math.max(1, s.steps);
+  assert.ok(worstMs < Math.max(3000, 25 * meanStepMs), `slowest rejection ${worstMs.toFixed(0)} ms; a step took ${meanStepMs.toFixed(1)} ms on average`);
   const after = await engine.generate({ prompt: "still serving", n: 2, maxTokens: 5, ignoreEos: true });
   assert.is(after.stats.generatedTokens, 10);
   engine.dispose();
