@@ -13,7 +13,7 @@ asan=$(gcc -print-file-name=libasan.so)
 ubsan=$(gcc -print-file-name=libubsan.so)
 export RRM_ADDON_PATH="$PWD/$addon"
 # V8 reserves huge virtual ranges and installs its own signal handlers: keep ASan out of both.
-export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:halt_on_error=1:allow_user_segv_handler=1:handle_segv=0:use_sigaltstack=0:detect_odr_violation=0:fast_unwind_on_malloc=1:malloc_context_size=20:log_path=${SANITIZE_LOG_DIR:-/tmp}/rrm-asan"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:halt_on_error=1:allow_user_segv_handler=1:handle_segv=0:use_sigaltstack=0:detect_odr_violation=0:fast_unwind_on_malloc=1:malloc_context_size=6:log_path=${SANITIZE_LOG_DIR:-/tmp}/rrm-asan"
 export LSAN_OPTIONS="suppressions=$PWD/scripts/sanitize/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$PWD/scripts/sanitize/ubsan.supp:log_path=${SANITIZE_LOG_DIR:-/tmp}/rrm-ubsan"
 rm -f "${SANITIZE_LOG_DIR:-/tmp}"/rrm-asan.* "${SANITIZE_LOG_DIR:-/tmp}"/rrm-ubsan.*
