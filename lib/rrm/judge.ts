@@ -51,6 +51,8 @@ export class Judge implements PairJudge {
     if (typeof o.votes === "object" && o.votes !== null) return adaptiveCompare(this, { query, a, b }, { ...o, votes: undefined }, o.votes);
     const votes = v.int("options.votes", o.votes, 1, MAX_SAMPLES_PER_REQUEST, 1);
     const maxTokens = v.int("options.maxTokens", o.maxTokens, 1, 1 << 20, 8192);
+    // The budget must leave room for the answer; with maxTokens 1 there is none ("1..0" said nothing).
+    if (o.thinkingBudget !== undefined && maxTokens < 2) v.fail(`no thinking budget (it must be below options.maxTokens, which is ${maxTokens})`, "options.thinkingBudget", o.thinkingBudget);
     const budget = o.thinkingBudget === undefined ? undefined : v.int("options.thinkingBudget", o.thinkingBudget, 1, maxTokens - 1);
     const swap = v.oneOf("options.swap", o.swap, ["random", "alternate", "none"] as const, "random");
     const earlyStop = v.bool("options.earlyStop", o.earlyStop, true);

@@ -88,4 +88,14 @@ test("seeds reproduce the position coin and the engine seeds", async () => {
   assert.is(seen.size, 2, "both orders occur across seeds");
 });
 
+test("a thinking budget with maxTokens 1 says there is no room for one (not 'an integer in 1..0')", async () => {
+  const judge = new Judge(fakeEngine(() => ["</think>\\boxed{Assistant 1}"]));
+  try {
+    await judge.compare({ query: "q", a: "a", b: "b" }, { maxTokens: 1, thinkingBudget: 1 });
+    assert.unreachable("should have thrown");
+  } catch (e) {
+    assert.match((e as Error).message, /Expected no thinking budget \(it must be below options\.maxTokens, which is 1\) for options\.thinkingBudget, got 1/);
+  }
+});
+
 test.run();
