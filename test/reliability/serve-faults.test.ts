@@ -29,7 +29,9 @@ const compare = (url: string) => fetch(url + "/v1/compare", { method: "POST", he
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   test(`node bin/rrm.js serve: ${signal} with a request in flight drains it and exits 0`, async () => {
-    const { p, url } = await serve(["--model", tinyRrmModel(), "--shutdown-timeout", "20"], true);
+    // A drain window well past the request's own time: on a loaded machine (CI beside other jobs,
+    // or the sanitizer build) 4 x 200 tokens took longer than 20 s, and the drain rightly cut it.
+    const { p, url } = await serve(["--model", tinyRrmModel(), "--shutdown-timeout", "180"], true);
     const pending = fetch(url + "/v1/compare", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "q", a: "a", b: "b", votes: 4, maxTokens: 200, thinkingBudget: 150, earlyStop: false }) });
     await new Promise((r) => setTimeout(r, 300)); // admitted and decoding
     p.child.kill(signal);
