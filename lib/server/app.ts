@@ -11,7 +11,8 @@ import { RrmOptionError } from "../errors.js";
 import type { CompareOptions, CompareResult, Judge } from "../rrm/judge.js";
 import { ServerMetrics } from "./metrics.js";
 import { RewardGrouper, splitQuery, type RewardGroupConfig } from "./openrlhf.js";
-import { groupRewards, swissRewardRounds, type RewardMode } from "./rewards.js";
+import { groupRewards, type RewardMode } from "./rewards.js";
+import { swissRoundsPlayed } from "../tournament/swiss.js";
 import { SERVER_LIMITS } from "./limits.js";
 import { compareBody, getRewardBody, JUDGE_OPTION_KEYS, rankBody, rewardsBody } from "./schemas.js";
 import { voteCeiling } from "../rrm/adaptive-votes.js";
@@ -220,7 +221,7 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
     const body = req.body as Record<string, any>;
     const opts = optionsOf(body);
     const n: number = body.candidates.length;
-    const matches = body.strategy === "elo" ? (n * (n - 1)) / 2 : body.strategy === "swiss" ? (body.rounds ?? Math.ceil(Math.log2(Math.max(2, n))) + 1) * Math.floor(n / 2) : n - 1;
+    const matches = body.strategy === "elo" ? (n * (n - 1)) / 2 : body.strategy === "swiss" ? swissRoundsPlayed(n, body.rounds) * Math.floor(n / 2) : n - 1;
     // A budget is the most judgments the ranking can take.
     const job = admit(req, reply, body.budget ?? Math.max(1, matches) * votesOf(opts));
     const { onProgress: _p, tieBreak: _t, ...base } = opts; // a knockout decides ties itself
@@ -259,7 +260,7 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
     const opts = optionsOf(body);
     const n: number = body.responses.length;
     const matches = mode === "reference" ? n : mode === "baseline" ? n - 1 : mode === "baselines" ? n * Math.min(body.k ?? 2, n)
-      : mode === "swiss" ? swissRewardRounds(n, body.rounds) * Math.floor(n / 2) : n * Math.min(body.m ?? 2, n - 1);
+      : mode === "swiss" ? swissRoundsPlayed(n, body.rounds) * Math.floor(n / 2) : n * Math.min(body.m ?? 2, n - 1);
     const job = admit(req, reply, Math.max(1, matches) * votesOf(opts));
     const seed = opts.seed ?? 0;
     const r = await run(job, (signal) => groupRewards(body.responses, { mode, seed, k: body.k, m: body.m, reference: body.reference, rounds: body.rounds }, judgeGroup(j, signal, opts)(body.query)),

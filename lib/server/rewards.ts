@@ -19,14 +19,13 @@
 import { SeededRandom } from "../random.js";
 import type { Side } from "../rrm/votes.js";
 import { ELO_DEFAULTS, onlineElo, type RatedMatch } from "../tournament/elo.js";
-import { defaultSwissRounds, maxSwissRounds, swiss } from "../tournament/swiss.js";
+import { swiss, swissRoundsPlayed } from "../tournament/swiss.js";
 import type { MatchOutcome, PlayRound } from "../tournament/types.js";
 
 export type RewardMode = "baseline" | "baselines" | "elo" | "reference" | "swiss";
 export const REWARD_MODES: readonly RewardMode[] = ["baseline", "baselines", "elo", "reference", "swiss"];
 
 /** Swiss rounds a group of n plays: `rounds` (default ceil(log2 n) + 1), at most a round-robin's worth. */
-export const swissRewardRounds = (n: number, rounds?: number) => Math.min(rounds ?? defaultSwissRounds(n), maxSwissRounds(n));
 
 export interface RewardOptions {
   mode: RewardMode;
@@ -138,7 +137,7 @@ async function swissRewards(responses: readonly string[], o: RewardOptions, judg
       return { winner, votes: { a: winner === "a" ? 1 : 0, b: winner === "b" ? 1 : 0, invalid: winner === null ? 1 : 0 } };
     }));
   };
-  const sw = await swiss(n, playRound, o.seed, swissRewardRounds(n, o.rounds));
+  const sw = await swiss(n, playRound, o.seed, swissRoundsPlayed(n, o.rounds));
   const details: ResponseReward[] = new Array(n);
   // Standings are in final order; equal points sit together.
   for (let top = 0; top < n;) {

@@ -13,7 +13,7 @@ import { JudgmentBudget, type BudgetRecord, type RoundShape } from "./budget.js"
 import { onlineElo, rankByRating, type RatedMatch } from "./elo.js";
 import { knockoutRounds } from "./knockout.js";
 import { roundPlayer, type VotePlan } from "./play.js";
-import { defaultSwissRounds, maxSwissRounds, swiss } from "./swiss.js";
+import { defaultSwissRounds, maxSwissRounds, swiss, swissRoundsPlayed } from "./swiss.js";
 import type { MatchRecord, TournamentProgress } from "./types.js";
 
 export type Strategy = "knockout" | "elo" | "swiss";
@@ -93,7 +93,7 @@ export async function rankCandidates(judge: PairJudge, query: string, candidates
 
   const shape: RoundShape[] = strategy === "knockout" ? knockoutShape(n)
     : strategy === "elo" ? (n > 1 ? [{ matches: (n * (n - 1)) / 2, weight: 1 }] : [])
-    : Array.from({ length: Math.min(rounds, maxSwissRounds(n)) }, () => ({ matches: Math.floor(n / 2), weight: 1 }));
+    : Array.from({ length: swissRoundsPlayed(n, rounds) }, () => ({ matches: Math.floor(n / 2), weight: 1 }));
   let plan: VotePlan;
   let budget: JudgmentBudget | undefined;
   if (bg !== undefined) {

@@ -41,6 +41,8 @@ export interface SwissResult {
 /** The most rounds without a rematch or a second bye for anyone: a round-robin's worth. */
 export const maxSwissRounds = (n: number) => (n < 2 ? 0 : n % 2 ? n : n - 1);
 export const defaultSwissRounds = (n: number) => Math.min(maxSwissRounds(n), n < 2 ? 0 : Math.ceil(Math.log2(n)) + 1);
+/** The rounds a Swiss of n plays when asked for `rounds` (default, capped at a round-robin's worth). */
+export const swissRoundsPlayed = (n: number, rounds?: number) => Math.min(rounds ?? defaultSwissRounds(n), maxSwissRounds(n));
 
 // Pairing search steps before a round gives up (a dead end can take exponential search; the
 // default rounds never come near it: at n = 128, 8 rounds pair at the first try).
