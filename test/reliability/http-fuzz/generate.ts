@@ -369,7 +369,10 @@ export function makeCase(seed: number, id: number, mix: "fuzz" | "valid" = "fuzz
   if (r < 68) {
     const route = BODY_ROUTES[rng.int(BODY_ROUTES.length)];
     const m = mutateBytes(JSON.stringify(validBody(route, rng)), rng);
-    return one("bytes", `${route}: ${m.note}`, requestBytes("POST", route, H(m.bytes), m.bytes), { kind: "oracle", route, text: m.bytes });
+    // A body over the limit (deep nesting as objects is 6 MB) is answered 413 as soon as its
+    // headers are read and the connection is closed while we may still be writing: the 413 can be
+    // lost to the reset (a race, seen on CI), as for the framing cases' oversized bodies.
+    return one("bytes", `${route}: ${m.note}`, requestBytes("POST", route, H(m.bytes), m.bytes), { kind: "oracle", route, text: m.bytes }, { mayGoUnanswered: m.bytes.length > BODY_LIMIT });
   }
   const route = BODY_ROUTES[rng.int(BODY_ROUTES.length)];
   const body = Buffer.from(JSON.stringify(validBody(route, rng)));
