@@ -33,7 +33,7 @@ export interface NativeModelInfo {
 export interface NativeSpecialToken { id: number; text: string; kind: "control" | "user-defined" | "unknown" }
 
 export interface NativeModel {
-  load(path: string, options: { gpuLayers: number; useMmap: boolean }, onProgress?: (progress: number) => void): Promise<void>;
+  load(path: string, options: { gpuLayers: number; useMmap: boolean; repack: boolean }, onProgress?: (progress: number) => void): Promise<void>;
   abortLoad(): void;
   info(): NativeModelInfo;
   /** llama.cpp's tokenizer as is (`special`: parse special-token text). */
@@ -59,6 +59,8 @@ export interface NativeEngineOptions {
   kvType: number;
   admission: "by-use" | "worst-case";
   sampleHeadroom: number;
+  /** Results that do not depend on the load (llama.cpp patches 0001-0003); needs a model loaded with repack: false. */
+  batchInvariant: boolean;
 }
 
 export interface NativeRequest {
@@ -129,6 +131,8 @@ export interface NativeEngineStats {
   swapMs: number;
   /** Samples that reached the edge of the context and ended with "length". */
   edgeFinishes: number;
+  /** Batch-invariant engines: times the cache was packed because no cell in position order was free. */
+  relocations: number;
 }
 
 export interface NativeEngine {

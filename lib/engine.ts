@@ -48,6 +48,14 @@ export interface EngineOptions {
    * throughput at 64 streams). Same seed, same result, but not the CPU sampler's result.
    */
   backendSampling?: boolean;
+  /**
+   * Results that do not depend on the load: a request with a given seed gives the same tokens,
+   * verdicts and probabilities bit for bit alone or amid any other requests, on a cold or warm
+   * prefix cache, preempted or not (llama.cpp patches 0001-0003: the CPU's reference attention
+   * and matmul, each sequence's cells in position order). Needs the model loaded with
+   * `repack: false`. CPU backend only: GPU kernels are unchanged. Cost: BENCHMARKS.md. Default false.
+   */
+  batchInvariant?: boolean;
 }
 
 export type FinishReason = NativeFinish;
@@ -121,6 +129,7 @@ export interface EngineInfo {
   kvMode: "unified" | "split";
   kvType: KvType;
   admission: "by-use" | "worst-case";
+  batchInvariant: boolean;
   bytesPerCell: number;
   kvBytes: number;
   /** How the context size was chosen. */
@@ -147,7 +156,7 @@ interface Pending {
 }
 
 const REQUEST_KEYS = ["prompt", "n", "maxTokens", "temperature", "topP", "topK", "minP", "seed", "stop", "ignoreEos", "signal", "onProgress", "onSample", "stopSignal", "forced", "prefixCache", "priority", "sampleMaxTokens"] as const;
-const ENGINE_KEYS = ["contextSize", "maxSequences", "threads", "samplingThreads", "kvMode", "batchSize", "prefixCacheSlots", "flashAttention", "backendSampling", "kvType", "admission", "sampleHeadroom"] as const;
+const ENGINE_KEYS = ["contextSize", "maxSequences", "threads", "samplingThreads", "kvMode", "batchSize", "prefixCacheSlots", "flashAttention", "backendSampling", "kvType", "admission", "sampleHeadroom", "batchInvariant"] as const;
 
 export class Engine {
   readonly model: Model;
@@ -197,7 +206,11 @@ export class Engine {
       kvType: KV_TYPES[kvType].ggmlType,
       admission,
       sampleHeadroom: v.int("options.sampleHeadroom", o.sampleHeadroom, 1, 1 << 20, 64),
+      batchInvariant: v.bool("options.batchInvariant", o.batchInvariant, false),
     };
+    if (native.batchInvariant && model.repack) {
+      throw new RrmOptionError("options.batchInvariant needs the model loaded with { repack: false }: repacked weights take other CPU kernels for other row counts (loadModel(path, { repack: false }))");
+    }
     this.model = model;
     const addon = loadAddon();
     try {
@@ -210,7 +223,7 @@ export class Engine {
     this.maxSequences = info.maxSequences;
     const bytesPerCell = kvBytesPerCell(model.info, kvType);
     const totalCells = info.kvMode === "split" ? info.cellsPerSequence * (maxSequences + native.prefixCacheSlots) : info.contextSize;
-    this.info = { ...info, kvType, admission, bytesPerCell, kvBytes: bytesPerCell * totalCells, contextSource };
+    this.info = { ...info, kvType, admission, batchInvariant: native.batchInvariant, bytesPerCell, kvBytes: bytesPerCell * totalCells, contextSource };
     model.trackEngine(this, true);
   }
 

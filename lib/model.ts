@@ -12,6 +12,12 @@ export interface LoadModelOptions {
   gpuLayers?: number | "auto";
   /** Memory-map the file (default true). */
   useMmap?: boolean;
+  /**
+   * Repack weights for the CPU's wide kernels where llama.cpp has them (Q4_0, Q4_K, IQ4_NL on
+   * AVX2; default true: faster prompts). Those kernels differ by row count, so a batch-invariant
+   * engine (EngineOptions.batchInvariant) needs `repack: false`.
+   */
+  repack?: boolean;
   signal?: AbortSignal;
   /** Called with 0..1 while loading. */
   onProgress?: (progress: number) => void;
@@ -37,15 +43,18 @@ export class Model {
   readonly gpuLayers: number;
   /** The weights are mapped from the file (loadModel's useMmap), not copied into memory. */
   readonly mapped: boolean;
+  /** Loaded with loadModel's `repack` (true by default). */
+  readonly repack: boolean;
   #native: NativeModel;
   #disposed = false;
   #engines = new Set<{ dispose(): void }>();
   #file?: FileIdentity;
 
   /** @internal use loadModel() */
-  constructor(native: NativeModel, path: string, gpuLayers = 0, file?: { identity: FileIdentity; mapped: boolean }) {
+  constructor(native: NativeModel, path: string, gpuLayers = 0, file?: { identity: FileIdentity; mapped: boolean }, repack = true) {
     this.#native = native;
     this.gpuLayers = gpuLayers;
+    this.repack = repack;
     this.info = { ...native.info(), path };
     this.#file = file?.identity;
     this.mapped = file?.mapped ?? true;
@@ -141,9 +150,10 @@ function layersThatFit(header: GgufHeader, fileBytes: number, sys: NativeSystemI
 export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<Model> {
   v.str("path", path, { nonEmpty: true });
   const o = v.obj("options", options);
-  v.knownKeys("options", o, ["gpuLayers", "useMmap", "signal", "onProgress"]);
+  v.knownKeys("options", o, ["gpuLayers", "useMmap", "repack", "signal", "onProgress"]);
   const requestedLayers = o.gpuLayers === "auto" || o.gpuLayers === undefined ? "auto" : v.int("options.gpuLayers", o.gpuLayers, 0, 100000);
   const useMmap = v.bool("options.useMmap", o.useMmap, true);
+  const repack = v.bool("options.repack", o.repack, true);
   const signal = v.signal("options.signal", o.signal);
   const onProgress = v.fn<(p: number) => void>("options.onProgress", o.onProgress);
   if (signal?.aborted) throw abortError(signal);
@@ -163,7 +173,7 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   const onAbort = () => native.abortLoad();
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
-    await native.load(path, { gpuLayers, useMmap }, onProgress ? (p) => { try { onProgress(p); } catch {} } : undefined);
+    await native.load(path, { gpuLayers, useMmap, repack }, onProgress ? (p) => { try { onProgress(p); } catch {} } : undefined);
   } catch (e) {
     native.dispose();
     const msg = (e as Error).message ?? String(e);
@@ -181,5 +191,5 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
     native.dispose();
     throw abortError(signal);
   }
-  return new Model(native, path, gpuLayers, { identity: identity(st), mapped: useMmap });
+  return new Model(native, path, gpuLayers, { identity: identity(st), mapped: useMmap }, repack);
 }

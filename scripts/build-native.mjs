@@ -17,7 +17,7 @@ import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureLlamaSource } from "./llama-source.mjs";
+import { ensureLlamaSource, llamaSourceCurrent } from "./llama-source.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const argv = process.argv.slice(2);
@@ -39,10 +39,11 @@ const tools = args.has("--tools") || process.env.RRM_BUILD_TOOLS === "1";
 const portable = !(args.has("--static") || process.env.RRM_PORTABLE === "0" || sanitize);
 const force = args.has("--force") || Boolean(sanitize) || tools || args.has("--static") || args.has("--cuda") || args.has("--vulkan") || args.has("--metal") || args.has("--cpu");
 
-if (!force && existsSync(built)) {
+if (!force && existsSync(built) && llamaSourceCurrent()) {
   console.log(`[rrm-engine] native addon present (${built}); \`npm run build:native\` rebuilds it`);
   process.exit(0);
 }
+// (A changed patch set is applied in place below, and the build recompiles what it touches.)
 
 ensureLlamaSource();
 const defs = [

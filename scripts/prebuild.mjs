@@ -9,6 +9,7 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { describeLlamaSource } from "./llama-source.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -85,7 +86,7 @@ function stage(dir, files, gpu) {
     ...(process.platform === "linux" && libc() === "gnu" ? { glibc, glibcxx } : {}),
     cpuVariants: gpu ? undefined : files.map(([n]) => /ggml-cpu-(.+?)\./.exec(n)?.[1]).filter(Boolean),
     gpu: gpu ? [gpu] : [],
-    llamaCpp: readFileSync(join(root, "deps", "llama.cpp", ".rrm-source"), "utf8").trim(),
+    llamaCpp: describeLlamaSource(),
     builtAt: new Date().toISOString(),
   };
   writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");

@@ -10,9 +10,9 @@ namespace rrm {
 // Loads on a worker thread; progress goes to JS through a thread-safe function.
 class LoadWorker : public Napi::AsyncWorker {
  public:
-  LoadWorker(Napi::Env env, ModelWrap * owner, std::string path, int32_t gpu_layers, bool use_mmap, Napi::Function progress)
+  LoadWorker(Napi::Env env, ModelWrap * owner, std::string path, int32_t gpu_layers, bool use_mmap, bool repack, Napi::Function progress)
       : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), owner_(owner), path_(std::move(path)),
-        gpu_layers_(gpu_layers), use_mmap_(use_mmap) {
+        gpu_layers_(gpu_layers), use_mmap_(use_mmap), repack_(repack) {
     owner_ref_ = Napi::Persistent(owner->Value());  // pin the owner while the worker runs
     if (!progress.IsEmpty()) {
       progress_ = Napi::ThreadSafeFunction::New(env, progress, "rrm-load-progress", 0, 1);
@@ -25,6 +25,9 @@ class LoadWorker : public Napi::AsyncWorker {
     llama_model_params mp = llama_model_default_params();
     mp.n_gpu_layers = gpu_layers_;
     if (!use_mmap_) mp.load_mode = LLAMA_LOAD_MODE_NONE;
+    // Weights repacked for the CPU's wide kernels (llama.cpp's extra buffer types) are faster,
+    // but those kernels differ by row count: batch-invariant engines need them off.
+    mp.use_extra_bufts = repack_;
     mp.progress_callback = [](float p, void * self) -> bool {
       auto * w = static_cast<LoadWorker *>(self);
       if (w->owner_->abort_load_.load()) return false;
@@ -88,6 +91,7 @@ class LoadWorker : public Napi::AsyncWorker {
   std::string path_;
   int32_t gpu_layers_;
   bool use_mmap_;
+  bool repack_;
   Napi::ThreadSafeFunction progress_;
   bool has_progress_ = false;
   float last_progress_ = -1.0f;
@@ -131,10 +135,11 @@ Napi::Value ModelWrap::Load(const Napi::CallbackInfo & info) {
   Napi::Object opts = info[1].As<Napi::Object>();
   int32_t gpu_layers = opts.Get("gpuLayers").As<Napi::Number>().Int32Value();
   bool use_mmap = opts.Get("useMmap").ToBoolean();
+  repacked_ = !opts.Get("repack").IsBoolean() || opts.Get("repack").ToBoolean();
   Napi::Function progress = info[2].IsFunction() ? info[2].As<Napi::Function>() : Napi::Function();
   abort_load_ = false;
   loading_ = true;
-  auto * worker = new LoadWorker(env, this, path, gpu_layers, use_mmap, progress);
+  auto * worker = new LoadWorker(env, this, path, gpu_layers, use_mmap, repacked_, progress);
   Napi::Promise p = worker->promise();
   worker->Queue();
   return p;

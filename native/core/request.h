@@ -94,6 +94,8 @@ struct EngineStats {
   int32_t cache_entries = 0, cells_used = 0, cells_reserved = 0, n_ctx = 0, n_seq_max = 0;
   // Admission by use: samples swapped out to host memory and back.
   int64_t preemptions = 0, resumes = 0, swap_bytes = 0, edge_finishes = 0;
+  // Batch-invariant engines: times the cache was packed because ordered placement found no cell.
+  int64_t relocations = 0;
   double swap_ms = 0;
   int32_t swapped_sequences = 0, peak_live_sequences = 0, generated_cells = 0, peak_cells = 0;
 };

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "llama-batch-invariant.h"
 #include "log_capture.h"
 #include "scheduler_state.h"
 
@@ -63,6 +64,12 @@ Scheduler::Scheduler(llama_model * model, const Tokenizer * tokenizer, const Sch
   if (!ctx_) {
     std::string why = last_log_error();
     throw std::runtime_error("could not create the llama.cpp context (n_ctx " + std::to_string(cp.n_ctx) + ", " + std::to_string(n_seq_max_) + " sequences)" + (why.empty() ? "" : ": " + why));
+  }
+  if (config_.batch_invariant && !llama_set_batch_invariant(ctx_, true)) {
+    llama_free(ctx_);
+    ctx_ = nullptr;
+    if (placeholder_sampler_) llama_sampler_free(placeholder_sampler_);
+    throw std::runtime_error("this llama.cpp build cannot decode batch-invariantly (its CPU backend lacks use_ref or the model's memory is not a plain KV cache)");
   }
   mem_ = llama_get_memory(ctx_);
   if (config_.backend_sampling) llama_set_sampler(ctx_, 0, nullptr);  // sequence 0 starts as a prompt

@@ -51,6 +51,9 @@ struct SchedulerConfig {
   // Starvation guard: the request at the head of the queue (highest priority, oldest) may be
   // overtaken by smaller requests this many times; then nothing else is admitted until it fits.
   int32_t max_overtakes = 8;
+  // Results that do not depend on the load (patches/0001-0003): the CPU's reference attention
+  // and matmul, each sequence's cells in position order, swapped samples saved with their prompt.
+  bool batch_invariant = false;
 };
 
 class Scheduler {
@@ -111,12 +114,32 @@ class Scheduler {
   void resume_swapped();
   void make_room_for_step();
   Request * pick_victim();
-  void swap_out(Request & r, Sample & s);
+  void swap_out(Request & r, Sample & s, bool relocation = false);
   bool swap_in(Request & r, Sample & s);
   void end_stalled_work();
 
   // scheduler_step.cpp
+  struct StepPlan {
+    int32_t budget = 0;
+    std::vector<Request *> in_batch;
+    std::vector<Sample *> samples;                     // their feed is in the batch
+    std::vector<std::pair<Request *, int32_t>> chunks; // prompt tokens in the batch
+  };
+  struct SampleJob {
+    Request * r;
+    Sample * s;
+    const float * logits;  // nullptr: sampled on the backend
+  };
   bool step();
+  int32_t add_to_batch(llama_token t, llama_pos pos, llama_seq_id seq, bool logits);
+  void plan_sample_tokens(StepPlan & plan);
+  void plan_prompt_chunks(StepPlan & plan);
+  void commit_plan(const StepPlan & plan);
+  void relocate_for_order();
+  std::vector<SampleJob> gather_rows(const std::vector<Request *> & in_batch);
+  void sample_rows(std::vector<SampleJob> & jobs);
+  void apply_sampled(std::vector<SampleJob> & jobs);
+  void emit_progress();
   int32_t sample_limit(const Request & r, const Sample & s) const;
 
   llama_model * model_;
@@ -151,6 +174,7 @@ class Scheduler {
   int32_t generated_cells_ = 0;  // cells holding live samples' own (generated) tokens
   int32_t swapped_ = 0;          // samples swapped out to host memory, waiting to resume
   bool relax_headroom_ = false;  // admit/resume with no headroom (nothing else can run)
+  bool relocated_last_step_ = false;  // batch-invariant: the last step failed for placement and packed the cache
   uint64_t tick_ = 0;
   EngineStats stats_;
   std::vector<Event> done_events_;  // RequestDone events of this step, sent after its stats

@@ -232,23 +232,33 @@ void Scheduler::make_room_for_step() {
   }
 }
 
-void Scheduler::swap_out(Request & r, Sample & s) {
+void Scheduler::swap_out(Request & r, Sample & s, bool relocation) {
   const auto t0 = Clock::now();
+  s.swap_cells = s.own_cells;
   if (s.own_cells > 0) {
-    // Drop only this sample's tag on the shared prompt (its entry keeps those cells), so the saved
-    // state holds exactly the cells this sample computed.
-    llama_memory_seq_rm(mem_, s.seq, 0, (llama_pos) r.spec.prompt.size());
+    if (config_.batch_invariant && kv_mode_ == KvMode::Unified) {
+      // Saved with its prompt: it comes back as one run of cells in position order (ordered
+      // placement), with a private copy of the prompt's K/V, the same bytes.
+      s.swap_cells += (int32_t) r.spec.prompt.size();
+    } else {
+      // Drop only this sample's tag on the shared prompt (its entry keeps those cells), so the
+      // saved state holds exactly the cells this sample computed.
+      llama_memory_seq_rm(mem_, s.seq, 0, (llama_pos) r.spec.prompt.size());
+    }
     const size_t n = llama_state_seq_get_size(ctx_, s.seq);
     s.swap.resize(n);
     llama_state_seq_get_data(ctx_, s.swap.data(), n, s.seq);
     stats_.swap_bytes += (int64_t) n;
+  } else {
+    s.needs_copy = true;  // nothing decoded yet: it takes the prompt's cells again on resume
   }
-  s.swap_cells = s.own_cells;
   free_sample_seq(s);
   s.swapped = true;
   swapped_++;
-  r.stats.preemptions++;
-  stats_.preemptions++;
+  if (!relocation) {
+    r.stats.preemptions++;
+    stats_.preemptions++;
+  }
   stats_.swap_ms += ms_between(t0, Clock::now());
 }
 
@@ -260,11 +270,19 @@ bool Scheduler::swap_in(Request & r, Sample & s) {
   const auto t0 = Clock::now();
   s.seq = take_seq();
   if (!s.swap.empty()) {
+    const bool with_prompt = config_.batch_invariant && kv_mode_ == KvMode::Unified;
     if (llama_state_seq_set_data(ctx_, s.swap.data(), s.swap.size(), s.seq) == 0) {
+      if (with_prompt) {
+        // Ordered placement wants one free run of cells for the whole sample and none is free
+        // yet: it waits, swapped out, until work finishes.
+        give_seq(s.seq);
+        s.seq = -1;
+        return false;
+      }
       finish_request(r, "could not restore a preempted sample's KV cells", false);
       return true;
     }
-    llama_memory_seq_cp(mem_, r.entry->seq, s.seq, 0, (llama_pos) r.spec.prompt.size());
+    if (!with_prompt) llama_memory_seq_cp(mem_, r.entry->seq, s.seq, 0, (llama_pos) r.spec.prompt.size());
     if (config_.backend_sampling && !s.forcing) s.on_backend = llama_set_sampler(ctx_, s.seq, s.chain->chain());
   }
   s.own_cells = s.swap_cells;

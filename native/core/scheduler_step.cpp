@@ -1,6 +1,7 @@
 // One scheduler step: one token (or a forced run) for every live sample, then prompt chunks
-// with the room left, one llama_decode, every logits row sampled in parallel, and the
-// bookkeeping that ends samples (EOS, stop strings, limits) or starts a forced verdict.
+// with the room left (the plan), one llama_decode, the plan committed, every logits row sampled
+// in parallel, and the bookkeeping that ends samples (EOS, stop strings, limits) or starts a
+// forced verdict.
 #include <algorithm>
 #include <string>
 
@@ -16,27 +17,61 @@ int32_t Scheduler::sample_limit(const Request & r, const Sample & s) const {
 bool Scheduler::step() {
   make_room_for_step();
   const auto t0 = Clock::now();
-  batch_.n_tokens = 0;
-  auto add = [&](llama_token t, llama_pos pos, llama_seq_id seq, bool logits) {
-    int32_t i = batch_.n_tokens++;
-    batch_.token[i] = t;
-    batch_.pos[i] = pos;
-    batch_.n_seq_id[i] = 1;
-    batch_.seq_id[i][0] = seq;
-    batch_.logits[i] = logits;
-    return i;
-  };
-  int32_t budget = n_batch_;
-  std::vector<Request *> in_batch;
+  StepPlan plan;
+  plan_sample_tokens(plan);
+  plan_prompt_chunks(plan);
+  if (batch_.n_tokens == 0) return false;
 
-  // One token (or a forced run) for every live sample...
+  clear_log_error();
+  const int32_t ret = llama_decode(ctx_, batch_);
+  const auto t1 = Clock::now();
+  stats_.steps++;
+  stats_.batch_tokens += batch_.n_tokens;
+  stats_.decode_ms += ms_between(t0, t1);
+  if (ret != 0) {
+    std::string why = last_log_error();
+    // Ordered placement (batch-invariant engines) found no cell after some sequence's last one:
+    // the cells are there, in the wrong places. Pack them and run the step again.
+    if (ret == 1 && config_.batch_invariant && kv_mode_ == KvMode::Unified && !relocated_last_step_) {
+      relocate_for_order();
+      relocated_last_step_ = true;
+      return true;
+    }
+    fail_requests(plan.in_batch, "llama_decode failed with code " + std::to_string(ret) + (why.empty() ? "" : ": " + why));
+    return true;
+  }
+  relocated_last_step_ = false;
+  commit_plan(plan);
+  std::vector<SampleJob> jobs = gather_rows(plan.in_batch);
+  sample_rows(jobs);
+  apply_sampled(jobs);
+  emit_progress();
+  stats_.busy_ms += ms_between(t0, Clock::now());
+  return true;
+}
+
+int32_t Scheduler::add_to_batch(llama_token t, llama_pos pos, llama_seq_id seq, bool logits) {
+  int32_t i = batch_.n_tokens++;
+  batch_.token[i] = t;
+  batch_.pos[i] = pos;
+  batch_.n_seq_id[i] = 1;
+  batch_.seq_id[i][0] = seq;
+  batch_.logits[i] = logits;
+  return i;
+}
+
+// One token (or a forced run) for every live sample. Nothing is counted as decoded until
+// llama_decode succeeds (commit_plan): a step that fails for placement runs again unchanged.
+void Scheduler::plan_sample_tokens(StepPlan & plan) {
+  batch_.n_tokens = 0;
+  plan.budget = n_batch_;
   for (auto & rp : live_) {
     Request & r = *rp;
     r.stepped = false;
     if (r.state != Request::Decoding || r.finished) continue;
     for (Sample & s : r.samples) {
       s.out_row = -1;
-      if (!s.live() || s.feed.empty() || (int32_t) s.feed.size() > budget) continue;
+      if (!s.live() || s.feed.empty() || (int32_t) s.feed.size() > plan.budget) continue;
       if (kv_mode_ == KvMode::Split && s.pos + (int32_t) s.feed.size() > n_ctx_seq_) {
         // Its own stream is full: the sample ends at the edge of the context.
         stats_.edge_finishes++;
@@ -55,54 +90,72 @@ bool Scheduler::step() {
         s.on_backend = false;
       }
       for (size_t k = 0; k < s.feed.size(); ++k) {
-        s.out_row = add(s.feed[k], s.pos + (llama_pos) k, s.seq, k + 1 == s.feed.size());
+        s.out_row = add_to_batch(s.feed[k], s.pos + (llama_pos) k, s.seq, k + 1 == s.feed.size());
       }
-      s.pos += (llama_pos) s.feed.size();
-      s.own_cells += (int32_t) s.feed.size();
-      generated_cells_ += (int32_t) s.feed.size();
-      budget -= (int32_t) s.feed.size();
-      s.feed.clear();
+      plan.budget -= (int32_t) s.feed.size();
+      plan.samples.push_back(&s);
       r.stepped = true;
     }
-    if (r.stepped) in_batch.push_back(&r);
+    if (r.stepped) plan.in_batch.push_back(&r);
   }
-  // ...then prompt chunks with whatever room is left, oldest request first.
+}
+
+// Prompt chunks with whatever room is left, oldest request first.
+void Scheduler::plan_prompt_chunks(StepPlan & plan) {
   for (auto & rp : live_) {
     Request & r = *rp;
     r.out_row = -1;
-    if (r.state != Request::Prefilling || r.finished || budget == 0) continue;
+    if (r.state != Request::Prefilling || r.finished || plan.budget == 0) continue;
     const int32_t P = (int32_t) r.spec.prompt.size();
-    const int32_t k = std::min(budget, P - r.prefill_pos);
+    const int32_t k = std::min(plan.budget, P - r.prefill_pos);
     for (int32_t i = r.prefill_pos; i < r.prefill_pos + k; ++i) {
-      int32_t row = add(r.spec.prompt[i], i, r.entry->seq, i == P - 1);
+      int32_t row = add_to_batch(r.spec.prompt[i], i, r.entry->seq, i == P - 1);
       if (i == P - 1) r.out_row = row;
     }
-    r.prefill_pos += k;
-    budget -= k;
+    plan.chunks.push_back({&r, k});
+    plan.budget -= k;
     r.stepped = true;
-    in_batch.push_back(&r);
+    plan.in_batch.push_back(&r);
   }
-  if (batch_.n_tokens == 0) return false;
+}
 
-  clear_log_error();
-  const int32_t ret = llama_decode(ctx_, batch_);
-  const auto t1 = Clock::now();
-  stats_.steps++;
-  stats_.batch_tokens += batch_.n_tokens;
-  stats_.decode_ms += ms_between(t0, t1);
-  if (ret != 0) {
-    std::string why = last_log_error();
-    fail_requests(in_batch, "llama_decode failed with code " + std::to_string(ret) + (why.empty() ? "" : ": " + why));
-    return true;
+void Scheduler::commit_plan(const StepPlan & plan) {
+  for (Sample * s : plan.samples) {
+    const int32_t n = (int32_t) s->feed.size();
+    s->pos += n;
+    s->own_cells += n;
+    generated_cells_ += n;
+    s->feed.clear();
   }
+  for (const auto & [r, k] : plan.chunks) r->prefill_pos += k;
+}
 
-  // Gather every logits row on this thread, then sample in parallel.
-  struct Job {
-    Request * r;
-    Sample * s;
-    const float * logits;
-  };
-  std::vector<Job> jobs;
+// Every decoding sample goes to host memory (swap_out) and comes back, oldest first, into one
+// free run of cells each (swap_in): packed from the bottom, each sequence's cells in order. When
+// only prompt chunks failed, the latest prefill starts over later.
+void Scheduler::relocate_for_order() {
+  stats_.relocations++;
+  int32_t moved = 0;
+  for (auto & rp : live_) {
+    Request & r = *rp;
+    if (r.finished || r.state != Request::Decoding) continue;
+    for (Sample & s : r.samples) {
+      if (!s.live()) continue;
+      swap_out(r, s, /*relocation=*/true);
+      moved++;
+    }
+  }
+  if (moved > 0) return;
+  Request * latest = nullptr;
+  for (auto & rp : live_) {
+    if (!rp->finished && rp->state == Request::Prefilling && (!latest || rp->admitted > latest->admitted)) latest = rp.get();
+  }
+  if (latest) unadmit(*latest);
+}
+
+// The logits row of every sample that decoded (a finished prompt's row serves all its samples).
+std::vector<Scheduler::SampleJob> Scheduler::gather_rows(const std::vector<Request *> & in_batch) {
+  std::vector<SampleJob> jobs;
   for (Request * r : in_batch) {
     r->stats.steps++;
     if (r->state == Request::Prefilling && r->out_row >= 0) {
@@ -133,17 +186,25 @@ bool Scheduler::step() {
       }
     }
   }
+  return jobs;
+}
+
+// Every row sampled (or probed) in parallel; each sample has its own chain and RNG.
+void Scheduler::sample_rows(std::vector<SampleJob> & jobs) {
   const auto t2 = Clock::now();
   pool_->run((int) jobs.size(), [&](int j, int worker) {
-    Job & job = jobs[j];
+    SampleJob & job = jobs[j];
     if (!job.logits) return;  // backend-sampled
     if (job.s->forcing) job.s->probe = probe_probabilities(job.logits, n_vocab_, job.r->spec.forced.probe);
     else job.s->sampled = job.s->chain->sample(job.logits, n_vocab_, scratch_[worker]);
   });
   stats_.sample_ms += ms_between(t2, Clock::now());
+}
 
+// The bookkeeping that ends samples (EOS, stop strings, limits) or starts a forced verdict.
+void Scheduler::apply_sampled(std::vector<SampleJob> & jobs) {
   const llama_vocab * vocab = llama_model_get_vocab(model_);
-  for (Job & job : jobs) {
+  for (SampleJob & job : jobs) {
     Request & r = *job.r;
     Sample & s = *job.s;
     if (s.done) continue;
@@ -187,7 +248,9 @@ bool Scheduler::step() {
       s.feed.push_back(t);
     }
   }
+}
 
+void Scheduler::emit_progress() {
   for (auto & rp : live_) {
     Request & r = *rp;
     if (r.finished || !r.spec.want_progress || !r.stepped) continue;
@@ -198,8 +261,6 @@ bool Scheduler::step() {
     e.prefilled = r.prefill_pos;
     emit(std::move(e));
   }
-  stats_.busy_ms += ms_between(t0, Clock::now());
-  return true;
 }
 
 }  // namespace rrm
