@@ -69,7 +69,8 @@ console.log(`[rrm-engine] building the native addon (${gpu}, ${portable ? "porta
 execFileSync(process.execPath, [cmakeJs, "configure", ...common], { stdio: "inherit", cwd: root });
 execFileSync(process.execPath, [cmakeJs, "build", ...common], { stdio: "inherit", cwd: root });
 
-// The reference programs come along when asked for (tests compare with llama-simple).
-const targets = ["llama-simple", ...(tools ? ["llama-batched-bench"] : [])];
+// The reference programs come along (tests compare with llama-simple; rrm-batch-invariance checks
+// the patches on llama.cpp itself), and llama-batched-bench when asked for.
+const targets = ["llama-simple", "rrm-batch-invariance", ...(tools ? ["llama-batched-bench"] : [])];
 execFileSync("cmake", ["--build", buildDir, "--config", "Release", "--parallel", jobs, "--target", ...targets], { stdio: "inherit" });
 console.log(`[rrm-engine] built ${built}`);

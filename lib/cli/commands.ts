@@ -63,7 +63,10 @@ export function engineHelp() {
   --context N               KV cells (default auto: sized from free memory; see engine.info)
   --no-mmap                 read the weights into memory instead of mapping the file (a model
                             file rewritten in place then cannot change a running judge)
-  --kv-mode unified|split|auto  --kv-type f16|q8_0|q4_0`;
+  --kv-mode unified|split|auto  --kv-type f16|q8_0|q4_0
+  --batch-invariant         results that do not depend on the load (same seed, same tokens and
+                            verdicts, alone or amid any other work; CPU backend; BENCHMARKS.md
+                            gives its cost)`;
 }
 
 /** The judge's options from the flags, range-checked before anything loads (flag-checks.ts). */

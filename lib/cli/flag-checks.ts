@@ -46,6 +46,7 @@ export interface EngineFlags {
   kvType?: "f16" | "q8_0" | "q4_0";
   gpuLayers: number | "auto";
   useMmap: boolean;
+  batchInvariant: boolean;
 }
 
 export function engineFlags(values: Values): EngineFlags {
@@ -57,6 +58,7 @@ export function engineFlags(values: Values): EngineFlags {
     kvType: choice(values, "kv-type", ["f16", "q8_0", "q4_0"] as const),
     gpuLayers: values["gpu-layers"] === undefined || values["gpu-layers"] === "auto" ? "auto" : integer(values, "gpu-layers", 0, 100000)!,
     useMmap: !values["no-mmap"],
+    batchInvariant: !!values["batch-invariant"],
   };
 }
 

@@ -2,6 +2,7 @@
 // output, open the engine, run the JSONL items through the judge with a progress bar (resumable,
 // shardable, one flushed line per finished item), report failed items, free everything. Exit
 // codes: exit-codes.ts.
+import { loadAddon } from "../../bindings/index.js";
 import { createJudge, type CompareOptions, type Judge } from "../rrm/judge.js";
 import { itemSeed } from "../random.js";
 import { EXIT, signalExit } from "./exit-codes.js";
@@ -23,9 +24,10 @@ export function runHelp() {
   return `  --resume                  skip the items already in --output (same input, checked by a hash of
                             each line) and append the rest
   --shard K/N               only the items whose index is K modulo N (join shards with rrm merge)
-  --reproducible            one item at a time and no prompt cache across items: every item's
-                            result is the same whatever the interruptions, shards or other work
-                            (slower; otherwise verdicts can move with the batch they ran in)`;
+  --reproducible            a batch-invariant engine (--batch-invariant): every item's result is
+                            the same whatever the interruptions, shards or other work, with items
+                            still batched together (otherwise verdicts can move with the batch
+                            they ran in); on a GPU, one item at a time instead`;
 }
 
 export interface JudgeJsonlSpec<T> {
@@ -48,15 +50,20 @@ export async function judgeJsonl<T>(s: JudgeJsonlSpec<T>): Promise<number> {
   const shard = parseShard(values.shard);
   checkResume(values.resume, values.output);
   const reproducible = !!values.reproducible;
-  const concurrency = reproducible ? 1 : concurrencyFlag(values, s.defaultConcurrency);
-  engineFlags(values);
+  // Batch invariance holds on the CPU backend (llama.cpp patches 0001-0003); GPU kernels are
+  // llama.cpp's own, so there the old way stays: one item at a time, no prompt cache across items.
+  const flags = engineFlags(values);
+  const onGpu = flags.gpuLayers !== 0 && loadAddon().systemInfo().gpuOffload;
+  if (reproducible && !onGpu) values["batch-invariant"] = true;
+  const serial = reproducible && onGpu;
+  const concurrency = serial ? 1 : concurrencyFlag(values, s.defaultConcurrency);
   const runSeed = s.options.seed ?? 0;
   const file = values.output && values.output !== "-" ? (values.output as string) : undefined;
   const input = openInput(values.input);
   let lock: OutputLock | undefined;
   try {
     lock = file ? lockOutput(file) : undefined;
-    return await judgeWithLock(s, { shard, concurrency, reproducible, runSeed, file, input });
+    return await judgeWithLock(s, { shard, concurrency, reproducible: serial, runSeed, file, input });
   } finally {
     lock?.release();
   }

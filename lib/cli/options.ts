@@ -16,6 +16,7 @@ export const ENGINE_FLAGS = {
   "kv-type": { type: "string" },
   "gpu-layers": { type: "string" },
   "no-mmap": { type: "boolean" },
+  "batch-invariant": { type: "boolean" },
   "no-progress": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -82,7 +83,7 @@ export async function openEngine(values: Record<string, unknown>, need: { sequen
   const path = values.model as string | undefined;
   if (!path) throw new UsageError("--model <file.gguf> is required (or try `rrm demo`, which writes its own test model)");
   const flags = engineFlags(values); // before the load: a bad flag costs nothing
-  const model = await loadModel(path, { gpuLayers: flags.gpuLayers, useMmap: flags.useMmap });
+  const model = await loadModel(path, { gpuLayers: flags.gpuLayers, useMmap: flags.useMmap, repack: !flags.batchInvariant });
   try {
     const engine = createEngine(model, {
       // Admission is by use: the KV cache is sized from free memory ("auto") and work that does
@@ -92,6 +93,7 @@ export async function openEngine(values: Record<string, unknown>, need: { sequen
       threads: flags.threads,
       kvMode: flags.kvMode,
       kvType: flags.kvType,
+      batchInvariant: flags.batchInvariant,
     });
     return { model, engine };
   } catch (e) {
