@@ -1,5 +1,5 @@
 // Teacher-forced batch-invariance check on the real llama.cpp (patches/0001-0003): one target
-// sequence (a 600-token prompt, then 48 forced tokens, one per step) decoded under different
+// sequence (a 600-token prompt, then 32 forced tokens, one per step) decoded under different
 // loads and placements; every logits row it gets must equal, byte for byte (memcmp), the rows of
 // the same sequence decoded alone. Scenarios cross what changes the kernels or the cells' order:
 // batch rows 1, 2, 4, 5, 64 (n = 1, n % 4, 64), the prompt in one chunk or in 7-token chunks,
@@ -25,7 +25,7 @@
 namespace {
 
 constexpr int kPrompt = 600;
-constexpr int kForced = 48;
+constexpr int kForced = 32;
 constexpr int kOtherPrompt = 40;
 constexpr llama_seq_id kTarget = 0;
 
@@ -243,9 +243,11 @@ int main(int argc, char ** argv) {
       // tokens run out of cells above the target's. Default placement wraps to the bottom (out of
       // position order); ordered placement fails the decode and the target is packed (what the
       // engine's scheduler does, relocate_for_order).
+      // 16 x 40 + 24 filler cells, the prompt's 600 above them: 16 cells left at the top.
       Others fill;
-      if (!start_others(r, fill, 16, 20) || !prefill(r, kTarget, p, 1024, true)) return false;
+      if (!start_others(r, fill, 16, 20) || !prefill(r, 50, tokens(50, 24, r.n_vocab), 1024, false) || !prefill(r, kTarget, p, 1024, true)) return false;
       for (int s = 0; s < 16; ++s) llama_memory_seq_rm(r.mem, 20 + s, -1, -1);
+      llama_memory_seq_rm(r.mem, 50, -1, -1);
       for (int k = 0; k < kForced; ++k) {
         r.batch.n_tokens = 0;
         add(r.batch, f[k], kPrompt + k, kTarget, true);
