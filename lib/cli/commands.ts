@@ -132,8 +132,9 @@ export async function rankCommand(argv: string[]): Promise<number> {
       const count = bar.tokenCounter();
       const res = await judge.rank(item.query, item.candidates, { ...opts, strategy: values.strategy as never, bootstrap, rounds, budget, onProgress: (p) => count(p.generatedTokens) });
       bar.votes += res.stats.judgments;
-      // No timings in the record: a resumed or sharded run must write the same bytes.
-      const { ms: _ms, ...stats } = res.stats;
+      // No timings and no prefix-cache reuse in the record (both depend on what else ran and
+      // when): a resumed or sharded run must write the same bytes.
+      const { ms: _ms, prefillTokensComputed: _reused, ...stats } = res.stats;
       return { ...withId(item.id), winner: res.winner, strategy: res.strategy, ranking: res.ranking, rounds: res.rounds, bracket: res.bracket, byes: res.byes, budget: res.budget, matches: res.matches, stats };
     },
     onRecord: (rec) => void (values.report && records.push(rec)),
