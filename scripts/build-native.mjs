@@ -17,7 +17,7 @@ import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureLlamaSource, llamaSourceCurrent } from "./llama-source.mjs";
+import { ensureLlamaSourceOrExit, llamaSourceCurrent } from "./llama-source.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const argv = process.argv.slice(2);
@@ -45,7 +45,7 @@ if (!force && existsSync(built) && llamaSourceCurrent()) {
 }
 // (A changed patch set is applied in place below, and the build recompiles what it touches.)
 
-ensureLlamaSource();
+ensureLlamaSourceOrExit();
 const defs = [
   `GGML_CUDA=${gpu === "cuda" ? "ON" : "OFF"}`,
   `GGML_VULKAN=${gpu === "vulkan" ? "ON" : "OFF"}`,

@@ -133,4 +133,14 @@ export function ensureLlamaSource() {
   return llamaDir;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) console.log(ensureLlamaSource());
+/** ensureLlamaSource for scripts: a failure is its message and exit code 1, not a stack trace. */
+export function ensureLlamaSourceOrExit() {
+  try {
+    return ensureLlamaSource();
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exit(1);
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) console.log(ensureLlamaSourceOrExit());
