@@ -66,6 +66,8 @@ function applyPatches(base, files) {
       execFileSync("git", ["-C", llamaDir, ...amIdentity, "am", "--quiet", "--keep-cr", join(patchDir, f)], { stdio: ["ignore", "pipe", "pipe"] });
     } catch (e) {
       try { git(["am", "--abort"]); } catch {}
+      // The tree is the bare base now: the stamp says so, and the next build applies the set again.
+      writeFileSync(stamp, JSON.stringify({ source: wanted, base, patches: "not applied" }, null, 2) + "\n");
       const why = `${e.stdout ?? ""}${e.stderr ?? ""}`.trim();
       throw new Error(`[rrm-engine] patches/${f} does not apply to llama.cpp ${base.slice(0, 12)} (node-llama-cpp@${NODE_LLAMA_CPP_VERSION}'s bundle); rebase it (patches/README.md):\n${why}`);
     }
