@@ -106,6 +106,9 @@ class Scheduler {
 
   // scheduler_capacity.cpp
   int32_t cells_used() const;
+  // Batch-invariant unified KV: cells kept in position order, so a swapped sample carries its
+  // prompt and a step that finds no cell in order packs the cache (relocate_for_order).
+  bool ordered_unified() const { return config_.batch_invariant && kv_mode_ == KvMode::Unified; }
   int32_t samples_running() const;
   bool make_room(int32_t cells_needed, int32_t seqs_needed);
   void admit();

@@ -236,7 +236,7 @@ void Scheduler::swap_out(Request & r, Sample & s, bool relocation) {
   const auto t0 = Clock::now();
   s.swap_cells = s.own_cells;
   if (s.own_cells > 0) {
-    if (config_.batch_invariant && kv_mode_ == KvMode::Unified) {
+    if (ordered_unified()) {
       // Saved with its prompt: it comes back as one run of cells in position order (ordered
       // placement), with a private copy of the prompt's K/V, the same bytes.
       s.swap_cells += (int32_t) r.spec.prompt.size();
@@ -270,7 +270,7 @@ bool Scheduler::swap_in(Request & r, Sample & s) {
   const auto t0 = Clock::now();
   s.seq = take_seq();
   if (!s.swap.empty()) {
-    const bool with_prompt = config_.batch_invariant && kv_mode_ == KvMode::Unified;
+    const bool with_prompt = ordered_unified();
     if (llama_state_seq_set_data(ctx_, s.swap.data(), s.swap.size(), s.seq) == 0) {
       if (with_prompt) {
         // Ordered placement wants one free run of cells for the whole sample and none is free

@@ -32,7 +32,7 @@ bool Scheduler::step() {
     std::string why = last_log_error();
     // Ordered placement (batch-invariant engines) found no cell after some sequence's last one:
     // the cells are there, in the wrong places. Pack them and run the step again.
-    if (ret == 1 && config_.batch_invariant && kv_mode_ == KvMode::Unified && !relocated_last_step_) {
+    if (ret == 1 && ordered_unified() && !relocated_last_step_) {
       relocate_for_order();
       relocated_last_step_ = true;
       return true;
