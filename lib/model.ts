@@ -133,14 +133,17 @@ export class Model {
   }
 }
 
-// Room kept free beside the weights for the KV cache and compute buffers when choosing layers.
-const GPU_RESERVE_BYTES = 2 * 2 ** 30;
+// Room kept free beside the weights for the KV cache and compute buffers when choosing layers:
+// 2 GiB, but never more than a quarter of the free memory, so a small device (an integrated GPU,
+// lavapipe's 2 GiB heap) still gets the layers that fit instead of none.
+export const GPU_RESERVE = { maxBytes: 2 * 2 ** 30, maxShare: 0.25, usable: 0.95 } as const;
 
 /** -1 (all layers) when the weights fit in the GPUs' free memory, else the share of layers that do. */
-function layersThatFit(header: GgufHeader, fileBytes: number, sys: NativeSystemInfo): number {
+export function layersThatFit(header: GgufHeader, fileBytes: number, sys: NativeSystemInfo): number {
   const gpus = sys.devices.filter((d) => d.type === "gpu" || d.type === "igpu");
   if (gpus.length === 0) return 0;
-  const free = gpus.reduce((s, d) => s + d.memoryFree, 0) * 0.95 - GPU_RESERVE_BYTES;
+  const total = gpus.reduce((s, d) => s + d.memoryFree, 0) * GPU_RESERVE.usable;
+  const free = total - Math.min(GPU_RESERVE.maxBytes, total * GPU_RESERVE.maxShare);
   if (fileBytes <= free) return -1;
   const arch = kvString(header, "general.architecture");
   const layers = kvNumber(header, `${arch}.block_count`) ?? 0;

@@ -7,6 +7,9 @@
 //   ... --static                             llama.cpp linked in and tuned for this CPU (-march=native)
 //   ... --tools                              also build llama-batched-bench (benchmarks)
 //   ... --out DIR                            build folder (default build/; the addon lands in DIR/bin)
+//   ... --backend-only                       with --cuda/--vulkan: only that backend's library (and
+//                                            ggml-base), not the addon or the CPU variants: what a GPU
+//                                            package ships (scripts/prebuild.mjs builds it in build-<gpu>/)
 //   ... --sanitize address,undefined         ASan (+ LeakSanitizer) / UBSan (-fno-sanitize-recover) over
 //                                            llama.cpp and the addon, in build-sanitize/ unless --out
 //                                            (scripts/sanitize-tests.sh runs the tests on it)
@@ -34,10 +37,15 @@ const built = join(buildDir, "bin", "rrm-engine.node");
 
 const gpu = args.has("--cuda") ? "cuda" : args.has("--vulkan") ? "vulkan" : args.has("--metal") ? "metal"
   : args.has("--cpu") ? "cpu" : (process.env.RRM_GPU ?? (process.platform === "darwin" ? "metal" : "cpu"));
+const backendOnly = args.has("--backend-only");
+if (backendOnly && gpu !== "cuda" && gpu !== "vulkan") {
+  console.error("--backend-only needs --cuda or --vulkan");
+  process.exit(2);
+}
 const tools = args.has("--tools") || process.env.RRM_BUILD_TOOLS === "1";
 // Sanitizer builds use the static layout: one CPU backend instead of fourteen instrumented ones.
 const portable = !(args.has("--static") || process.env.RRM_PORTABLE === "0" || sanitize);
-const force = args.has("--force") || Boolean(sanitize) || tools || args.has("--static") || args.has("--cuda") || args.has("--vulkan") || args.has("--metal") || args.has("--cpu");
+const force = backendOnly || args.has("--force") || Boolean(sanitize) || tools || args.has("--static") || args.has("--cuda") || args.has("--vulkan") || args.has("--metal") || args.has("--cpu");
 
 if (!force && existsSync(built) && llamaSourceCurrent()) {
   console.log(`[rrm-engine] native addon present (${built}); \`npm run build:native\` rebuilds it`);
@@ -67,6 +75,13 @@ console.log(`[rrm-engine] building the native addon (${gpu}, ${portable ? "porta
 // Configure every time (cheap) so changed options reach an existing build folder; the build
 // itself is incremental.
 execFileSync(process.execPath, [cmakeJs, "configure", ...common], { stdio: "inherit", cwd: root });
+if (backendOnly) {
+  // The GPU library links only ggml-base, which is the same source as the CPU build's: the
+  // package's libggml-<gpu>.so loads beside any addon built from this tree and patch set.
+  execFileSync("cmake", ["--build", buildDir, "--config", "Release", "--parallel", jobs, "--target", `ggml-${gpu}`], { stdio: "inherit" });
+  console.log(`[rrm-engine] built ${join(buildDir, "bin", `libggml-${gpu}.so`)}`);
+  process.exit(0);
+}
 execFileSync(process.execPath, [cmakeJs, "build", ...common], { stdio: "inherit", cwd: root });
 
 // The reference programs come along (tests compare with llama-simple; rrm-batch-invariance checks

@@ -4,7 +4,12 @@
 // the addon, llama.cpp's shared libraries under the names the loader asks for (real files, no
 // symlinks: npm tarballs drop them), one CPU library per instruction set, stripped, and a
 // manifest.json that records what it was built for and the glibc it needs (read from the symbol
-// versions the files import). A GPU backend goes into its own folder, prebuilds/<tag>-cuda/.
+// versions the files import).
+// A GPU backend goes into its own folder, prebuilds/<tag>-cuda/ or <tag>-vulkan/. With --cuda or
+// --vulkan its library is built alone in build-<gpu>/ (build-native.mjs --backend-only), so build/
+// keeps its CPU-only addon; a GPU library that a full `build:native -- --cuda` put in build/bin is
+// staged too. A GPU manifest names the system libraries the backend needs (libvulkan.so.1, the
+// CUDA runtime) and that the package does not carry.
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -15,6 +20,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
 const bin = join(root, "build", "bin");
 const GPU_KINDS = ["cuda", "vulkan", "hip"];
+const gpuAsked = GPU_KINDS.filter((k) => args.includes(`--${k}`));
+const gpuBin = (kind) => join(root, `build-${kind}`, "bin");
 
 function libc() {
   if (process.platform === "win32") return "msvc";
@@ -64,6 +71,16 @@ function strip(file) {
   }
 }
 
+// Loaded from the system, never shipped: the C and C++ runtimes and ggml's own libraries (the CPU
+// package carries those).
+const SYSTEM_OR_OURS = /^(libc|libm|libdl|libpthread|librt|libgcc_s|libstdc\+\+|ld-linux.*|libggml.*|libllama)\.so/;
+
+/** What a GPU library needs from the system, by soname (Linux): e.g. libvulkan.so.1, libcudart.so.12. */
+function systemNeeds(file) {
+  if (process.platform !== "linux") return [];
+  return [...readelf(["-d"], file).matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]).filter((n) => !SYSTEM_OR_OURS.test(n));
+}
+
 function stage(dir, files, gpu) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -86,18 +103,22 @@ function stage(dir, files, gpu) {
     ...(process.platform === "linux" && libc() === "gnu" ? { glibc, glibcxx } : {}),
     cpuVariants: gpu ? undefined : files.map(([n]) => /ggml-cpu-(.+?)\./.exec(n)?.[1]).filter(Boolean),
     gpu: gpu ? [gpu] : [],
+    ...(gpu ? { needs: files.flatMap(([, src]) => systemNeeds(src)) } : {}),
     llamaCpp: describeLlamaSource(),
     builtAt: new Date().toISOString(),
   };
   writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
   const bytes = readdirSync(dir).reduce((s, n) => s + statSync(join(dir, n)).size, 0);
-  console.log(`[prebuild] ${dir}: ${readdirSync(dir).length} files, ${(bytes / 2 ** 20).toFixed(1)} MiB${manifest.glibc ? `, needs glibc >= ${manifest.glibc}, GLIBCXX >= ${manifest.glibcxx}` : ""}`);
+  console.log(`[prebuild] ${dir}: ${readdirSync(dir).length} files, ${(bytes / 2 ** 20).toFixed(1)} MiB${manifest.glibc ? `, needs glibc >= ${manifest.glibc}, GLIBCXX >= ${manifest.glibcxx}` : ""}${manifest.needs?.length ? `, and from the system ${manifest.needs.join(", ")}` : ""}`);
   return manifest;
 }
 
 export function prebuild() {
   if (!args.includes("--no-build")) {
-    execFileSync(process.execPath, [join(root, "scripts", "build-native.mjs"), "--force", ...args.filter((a) => a.startsWith("--") && a !== "--no-build")], { stdio: "inherit" });
+    const passOn = args.filter((a) => a.startsWith("--") && a !== "--no-build" && !gpuAsked.includes(a.slice(2)));
+    const buildNative = join(root, "scripts", "build-native.mjs");
+    execFileSync(process.execPath, [buildNative, "--force", ...passOn], { stdio: "inherit" });
+    for (const kind of gpuAsked) execFileSync(process.execPath, [buildNative, `--${kind}`, "--backend-only", "--out", join(root, `build-${kind}`)], { stdio: "inherit" });
   }
   const addon = join(bin, "rrm-engine.node");
   if (!existsSync(addon)) throw new Error(`no ${addon}: run the build first`);
@@ -119,10 +140,17 @@ export function prebuild() {
   if (process.platform !== "linux") for (const n of names) if (!/ggml-cpu-/.test(n) && !gpuLib(n)) deps.set(n, join(bin, n));
   const cpuFiles = [["rrm-engine.node", addon], ...deps, ...cpuLibs.map((n) => [n, join(bin, n)])];
   const out = [stage(join(root, "prebuilds", tag), cpuFiles)];
+  const gpuFiles = new Map();
   for (const n of names) {
     const kind = gpuLib(n);
-    if (kind) out.push(stage(join(root, "prebuilds", `${tag}-${kind}`), [[n, join(bin, n)]], kind));
+    if (kind) gpuFiles.set(kind, [n, join(bin, n)]);
   }
+  for (const kind of gpuAsked) {
+    const n = `${prefix}ggml-${kind}${libExt}`;
+    if (!existsSync(join(gpuBin(kind), n))) throw new Error(`no ${join(gpuBin(kind), n)}: run \`npm run prebuild -- --${kind}\` without --no-build (or npm run build:${kind})`);
+    gpuFiles.set(kind, [n, join(gpuBin(kind), n)]);
+  }
+  for (const [kind, file] of gpuFiles) out.push(stage(join(root, "prebuilds", `${tag}-${kind}`), [file], kind));
   return out;
 }
 

@@ -24,6 +24,11 @@ class LoadWorker : public Napi::AsyncWorker {
   void Execute() override {
     llama_model_params mp = llama_model_default_params();
     mp.n_gpu_layers = gpu_layers_;
+    // No GPU layers means no GPU at all: with the default device list llama.cpp would still put
+    // the weights in the GPU's pinned host buffers and, with op_offload, send every large batch
+    // to the GPU (a CPU device such as lavapipe is then much slower, and results follow its kernels).
+    static ggml_backend_dev_t no_devices[] = {nullptr};
+    if (gpu_layers_ == 0) mp.devices = no_devices;
     if (!use_mmap_) mp.load_mode = LLAMA_LOAD_MODE_NONE;
     // Weights repacked for the CPU's wide kernels (llama.cpp's extra buffer types) are faster,
     // but those kernels differ by row count: batch-invariant engines need them off.
