@@ -5,7 +5,8 @@
 //   installed GPU package (@rrm-engine/linux-x64-gnu-cuda). Each is first loaded in a child
 //   process: a missing or broken driver can abort the process that loads it, and that must not be
 //   the user's process. Only what passed is loaded here; what failed is one line on stderr.
-//   RRM_GPU=off skips them; RRM_BACKEND_DIR adds folders (separated like PATH) to search.
+//   RRM_GPU=off skips them, RRM_GPU=vulkan (cuda, a comma list) loads only those kinds;
+//   RRM_BACKEND_DIR adds folders (separated like PATH) to search.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
@@ -106,10 +107,14 @@ export function loadBackends(addon: DynamicAddon, addonPath: string, packageRoot
   const cpu = addon.loadCpuBackend(dir, forced);
   if (!cpu.dynamic) return { dynamic: false, gpu: [] };
   const info: BackendLoadInfo = { dynamic: true, cpu: { ...(cpu as CpuBackendInfo), forced: !!forced }, gpu: [] };
-  const off = /^(off|0|false|cpu|none)$/i.test(process.env.RRM_GPU ?? "");
+  const choice = (process.env.RRM_GPU ?? "").trim().toLowerCase();
+  const off = /^(off|0|false|cpu|none)$/.test(choice);
+  // RRM_GPU=vulkan (or cuda, or a comma list): only those kinds, e.g. to measure one backend on a
+  // machine where two would drive the same GPU.
+  const only = GPU_KINDS.some((k) => choice.split(",").includes(k)) ? choice.split(",") : null;
   for (const lib of findGpuLibraries(gpuSearchDirs(dir, packageRoot))) {
-    if (off) {
-      info.gpu.push({ ...lib, loaded: false, reason: "RRM_GPU=off" });
+    if (off || (only && !only.includes(lib.kind))) {
+      info.gpu.push({ ...lib, loaded: false, reason: `RRM_GPU=${process.env.RRM_GPU}` });
       continue;
     }
     const failure = probeGpuLibrary(addonPath, lib.path);

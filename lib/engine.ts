@@ -46,6 +46,7 @@ export interface EngineOptions {
    * Sample inside the decode graph (llama.cpp's experimental backend sampling). On a GPU it avoids
    * copying every sample's logits to the host each step (PERF.md: CPU sampling nearly halves
    * throughput at 64 streams). Same seed, same result, but not the CPU sampler's result.
+   * Refused on a Vulkan device (a llama.cpp bug there: patches/README.md).
    */
   backendSampling?: boolean;
   /**
@@ -186,7 +187,7 @@ export class Engine {
         contextSize = 4096;
         contextSource = "split KV default (4096 cells per sequence)";
       } else {
-        const budget = autoContextSize(model.info, kvType, loadAddon().systemInfo(), model.gpuLayers > 0);
+        const budget = autoContextSize(model.info, kvType, loadAddon().systemInfo(), model.offloaded);
         contextSize = budget.cells;
         contextSource = `auto: ${budget.source}`;
       }
@@ -208,6 +209,12 @@ export class Engine {
       sampleHeadroom: v.int("options.sampleHeadroom", o.sampleHeadroom, 1, 1 << 20, 64),
       batchInvariant: v.bool("options.batchInvariant", o.batchInvariant, false),
     };
+    if (native.backendSampling && model.offloaded && onVulkan()) {
+      // Reproduced on Mesa's lavapipe (test/gpu/vulkan-engine.test.ts, patches/README.md): heap
+      // corruption inside ggml-vulkan as soon as a decode step carries a single sample, which
+      // every request reaches when its last sample runs alone.
+      throw new RrmOptionError("options.backendSampling is not available on a Vulkan device: llama.cpp's Vulkan backend (this version) corrupts memory when a decode step with backend sampling carries one sample; sample on the host (the default), or load the model with gpuLayers: 0");
+    }
     if (native.batchInvariant && model.repack) {
       throw new RrmOptionError("options.batchInvariant needs the model loaded with { repack: false }: repacked weights take other CPU kernels for other row counts (loadModel(path, { repack: false }))");
     }
@@ -408,9 +415,14 @@ export class Engine {
   }
 }
 
+/** A Vulkan device is among the GPUs the model's layers go to. */
+function onVulkan(): boolean {
+  return loadAddon().systemInfo().devices.some((d) => (d.type === "gpu" || d.type === "igpu") && d.name.startsWith("Vulkan"));
+}
+
 function autoKvMode(model: Model, maxSequences: number): "unified" | "split" {
   const system = loadAddon().systemInfo();
-  const onGpu = model.gpuLayers > 0 && system.devices.some((d) => d.type === "gpu" || d.type === "igpu");
+  const onGpu = model.offloaded && system.devices.some((d) => d.type === "gpu" || d.type === "igpu");
   // A crossover measured on this device for this model shape (`rrm bench --calibrate`) wins.
   const measured = findCalibration(deviceKey(system, onGpu), shapeKey(model.info));
   if (measured) return measured.crossover !== null && maxSequences >= measured.crossover ? "split" : "unified";

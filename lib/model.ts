@@ -39,7 +39,7 @@ const identity = (st: { dev: number; ino: number; size: number; mtimeMs: number 
 
 export class Model {
   readonly info: ModelInfo;
-  /** Layers offloaded to a GPU (0: CPU only). */
+  /** Layers offloaded to a GPU (0: CPU only; -1: every layer). */
   readonly gpuLayers: number;
   /** The weights are mapped from the file (loadModel's useMmap), not copied into memory. */
   readonly mapped: boolean;
@@ -58,6 +58,11 @@ export class Model {
     this.info = { ...native.info(), path };
     this.#file = file?.identity;
     this.mapped = file?.mapped ?? true;
+  }
+
+  /** Some layers run on a GPU (gpuLayers is -1, all, or a count above 0). */
+  get offloaded(): boolean {
+    return this.gpuLayers !== 0;
   }
 
   /**

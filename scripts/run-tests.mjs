@@ -2,7 +2,7 @@
 // with the line CI reads: "N passed, N failed, N skipped". A test whose system tool is missing
 // (test/helpers/system-tools.ts) is skipped on a fresh machine and listed with its reason at the
 // end; under CI=true it fails instead.
-//   node scripts/run-tests.mjs           all tiers: unit, native, reliability, browser, package
+//   node scripts/run-tests.mjs           all tiers: unit, native, reliability, browser, package, gpu
 //   node scripts/run-tests.mjs --fast    unit tests only (no addon, no model files)
 //   node scripts/run-tests.mjs FILTER    only files whose path contains FILTER
 import { spawnSync } from "node:child_process";
@@ -14,8 +14,9 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2);
 const fast = args.includes("--fast");
 const filters = args.filter((a) => !a.startsWith("--"));
-// browser: reports in headless Chromium; package: pack, install without a toolchain, qemu.
-const tiers = fast ? ["unit"] : ["unit", "native", "reliability", "browser", "package"];
+// browser: reports in headless Chromium; package: pack, install without a toolchain, qemu;
+// gpu: the Vulkan backend on Mesa's lavapipe (test/helpers/vulkan.ts).
+const tiers = fast ? ["unit"] : ["unit", "native", "reliability", "browser", "package", "gpu"];
 
 let passed = 0, failed = 0, skipped = 0;
 const failures = [];

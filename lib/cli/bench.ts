@@ -175,7 +175,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     const at = (b: number, kv: KvChoice) => rows.find((r) => r.b === b && r.kv === kv && r.sampling === "cpu")?.sTg ?? 0;
     const crossover = batches.find((b) => at(b, "split") > at(b, "unified")) ?? null;
     const system = loadAddon().systemInfo();
-    const file = saveCalibration({ device: deviceKey(system, model.gpuLayers > 0), shape: shapeKey(model.info), crossover, measured: new Date().toISOString(), batches });
+    const file = saveCalibration({ device: deviceKey(system, model.offloaded), shape: shapeKey(model.info), crossover, measured: new Date().toISOString(), batches });
     console.error(`calibration: split KV ${crossover === null ? "never overtook unified" : `overtakes unified from B = ${crossover}`}; saved to ${file} (kvMode "auto" uses it)`);
   }
   model.dispose();

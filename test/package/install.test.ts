@@ -5,44 +5,18 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { QEMU_USER, findTool, testNeeding, type SystemTool } from "../helpers/system-tools.js";
+import { du, pathWithoutToolchain } from "../helpers/scratch-project.js";
 // @ts-expect-error: a plain .mjs script without types
 import { runtimeBin } from "../../scripts/install-runtimes.mjs";
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 
 const root = join(import.meta.dirname, "..", "..");
 const work = mkdtempSync(join(tmpdir(), "rrm-package-"));
 const tarballs = join(work, "tarballs");
 const project = join(work, "project");
-const HIDDEN = /^(cmake|ctest|cpack|g\+\+|gcc|c\+\+|cc|clang|clang\+\+|git|make|ninja|ld|as|x86_64-linux-gnu-(g\+\+|gcc|ld|as).*|g\+\+-\d+|gcc-\d+)$/;
-
-/** A PATH with every program of the usual folders except the toolchain. */
-function pathWithoutToolchain(): string {
-  const bin = join(work, "path");
-  mkdirSync(bin, { recursive: true });
-  const seen = new Set<string>();
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    if (!existsSync(dir)) continue;
-    for (const name of readdirSync(dir)) {
-      if (seen.has(name) || HIDDEN.test(name)) continue;
-      seen.add(name);
-      try { symlinkSync(join(dir, name), join(bin, name)); } catch {}
-    }
-  }
-  return bin;
-}
-
-function du(path: string): number {
-  let total = 0;
-  for (const e of readdirSync(path, { withFileTypes: true })) {
-    const p = join(path, e.name);
-    total += e.isDirectory() ? du(p) : e.isFile() ? statSync(p).size : 0;
-  }
-  return total;
-}
-
 const env = () => ({ ...process.env, PATH: join(work, "path"), npm_config_ignore_scripts: "true", RRM_ADDON_PATH: "", RRM_MODEL_CACHE: join(work, "models"), RRM_VOCAB_GGUF: "" });
 const files: string[] = [];
 let installSeconds = 0;
@@ -60,7 +34,7 @@ test("prebuild + pack:all write the main tarball and this platform's package, no
 });
 
 test("npm install of the tarballs: no toolchain, no install scripts, under 30 s and 30 MB of binaries", () => {
-  const path = pathWithoutToolchain();
+  const path = pathWithoutToolchain(work);
   for (const tool of ["cmake", "g++", "gcc", "git"]) assert.not.ok(existsSync(join(path, tool)), tool);
   mkdirSync(project);
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "scratch", version: "1.0.0", private: true, type: "module" }));
