@@ -158,6 +158,11 @@ export interface NativeSystemInfo {
   features: string;
 }
 
+/** The GPU devices (discrete or integrated) among the ones llama.cpp found. */
+export function gpuDevices(system: NativeSystemInfo): NativeSystemInfo["devices"] {
+  return system.devices.filter((d) => d.type === "gpu" || d.type === "igpu");
+}
+
 export interface NativeAddon {
   Model: new () => NativeModel;
   Engine: new (model: NativeModel, options: NativeEngineOptions, onEvent: NativeEventHandler) => NativeEngine;

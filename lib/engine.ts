@@ -1,7 +1,7 @@
 // The Engine: many sampled completions of one prompt, computed once, decoded in one batch with
 // every other request in flight. Requests go to the native scheduler thread; results come back as
 // events and settle the promises here.
-import { loadAddon, type NativeEngine, type NativeEngineStats, type NativeFinish, type NativeRequest, type NativeRequestStats } from "../bindings/index.js";
+import { gpuDevices, loadAddon, type NativeEngine, type NativeEngineStats, type NativeFinish, type NativeRequest, type NativeRequestStats } from "../bindings/index.js";
 import { abortError, RrmEngineError, RrmOptionError } from "./errors.js";
 import { deviceKey, findCalibration, shapeKey } from "./bench/calibration.js";
 import { autoContextSize, kvBytesPerCell, KV_TYPES, type KvType } from "./kv-budget.js";
@@ -417,12 +417,12 @@ export class Engine {
 
 /** A Vulkan device is among the GPUs the model's layers go to. */
 function onVulkan(): boolean {
-  return loadAddon().systemInfo().devices.some((d) => (d.type === "gpu" || d.type === "igpu") && d.name.startsWith("Vulkan"));
+  return gpuDevices(loadAddon().systemInfo()).some((d) => d.name.startsWith("Vulkan"));
 }
 
 function autoKvMode(model: Model, maxSequences: number): "unified" | "split" {
   const system = loadAddon().systemInfo();
-  const onGpu = model.offloaded && system.devices.some((d) => d.type === "gpu" || d.type === "igpu");
+  const onGpu = model.offloaded && gpuDevices(system).length > 0;
   // A crossover measured on this device for this model shape (`rrm bench --calibrate`) wins.
   const measured = findCalibration(deviceKey(system, onGpu), shapeKey(model.info));
   if (measured) return measured.crossover !== null && maxSequences >= measured.crossover ? "split" : "unified";

@@ -2,7 +2,7 @@
 // default engine holds as many live judgments as the machine allows (admission is by use, so
 // every cell is worth a token of some sample, not a worst-case reservation).
 import { freemem } from "node:os";
-import type { NativeModelInfo, NativeSystemInfo } from "../bindings/index.js";
+import { gpuDevices, type NativeModelInfo, type NativeSystemInfo } from "../bindings/index.js";
 
 export type KvType = "f16" | "q8_0" | "q4_0";
 
@@ -37,7 +37,7 @@ export function autoContextSize(info: NativeModelInfo, kvType: KvType, system: N
   const bytesPerCell = kvBytesPerCell(info, kvType);
   let budgetBytes: number;
   let source: string;
-  const gpus = system.devices.filter((d) => d.type === "gpu" || d.type === "igpu");
+  const gpus = gpuDevices(system);
   if (onGpu && gpus.length > 0) {
     const free = Math.min(...gpus.map((d) => d.memoryFree));
     budgetBytes = free * AUTO_CONTEXT.gpuShare;

@@ -1,7 +1,7 @@
 // Loading a GGUF model: validated in TypeScript first, then loaded by llama.cpp on a worker
 // thread with progress and cancellation.
 import { statSync } from "node:fs";
-import { loadAddon, type NativeModel, type NativeModelInfo, type NativeSpecialToken, type NativeSystemInfo } from "../bindings/index.js";
+import { gpuDevices, loadAddon, type NativeModel, type NativeModelInfo, type NativeSpecialToken, type NativeSystemInfo } from "../bindings/index.js";
 import { abortError, RrmEngineError } from "./errors.js";
 import { kvNumber, kvString, type GgufHeader } from "./gguf/reader.js";
 import { validateModelFile } from "./gguf/validate-model.js";
@@ -145,7 +145,7 @@ export const GPU_RESERVE = { maxBytes: 2 * 2 ** 30, maxShare: 0.25, usable: 0.95
 
 /** -1 (all layers) when the weights fit in the GPUs' free memory, else the share of layers that do. */
 export function layersThatFit(header: GgufHeader, fileBytes: number, sys: NativeSystemInfo): number {
-  const gpus = sys.devices.filter((d) => d.type === "gpu" || d.type === "igpu");
+  const gpus = gpuDevices(sys);
   if (gpus.length === 0) return 0;
   const total = gpus.reduce((s, d) => s + d.memoryFree, 0) * GPU_RESERVE.usable;
   const free = total - Math.min(GPU_RESERVE.maxBytes, total * GPU_RESERVE.maxShare);

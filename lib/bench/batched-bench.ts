@@ -1,15 +1,15 @@
 // Runs llama.cpp's llama-batched-bench (same source, built by `npm run build:tools`) and reads its
 // table: | PP | TG | B | N_KV | T_PP s | S_PP t/s | T_TG s | S_TG t/s | T s | S t/s |.
 import { execFileSync } from "node:child_process";
-import { addonLoadInfo, loadAddon, toolPath } from "../../bindings/index.js";
+import { addonLoadInfo, gpuDevices, loadAddon, toolPath } from "../../bindings/index.js";
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 
 export interface BatchedBenchRow { pp: number; tg: number; b: number; tPp: number; sPp: number; tTg: number; sTg: number; t: number; s: number }
 
 /** The GPU devices our engine offloads to, by name (-dev): the tool may see others (a CUDA library beside it). */
-function gpuDevices(): string[] {
-  const names = loadAddon().systemInfo().devices.filter((d) => d.type === "gpu" || d.type === "igpu").map((d) => d.name);
+function deviceArgs(): string[] {
+  const names = gpuDevices(loadAddon().systemInfo()).map((d) => d.name);
   return names.length ? ["-dev", names.join(",")] : [];
 }
 
@@ -20,7 +20,7 @@ export function batchedBench(o: { model: string; prompt: number; gen: number; pa
     "-t", String(o.threads), "-tb", String(o.threads), "-fa", "auto",
     ...(o.shared ? ["-pps"] : []), ...(o.unified ? ["-kvu"] : []),
     // Ours: -1 is every layer (llama.cpp's -1 is "auto"), and 0 is no GPU device at all.
-    ...(o.gpuLayers === undefined ? [] : o.gpuLayers === 0 ? ["-ngl", "0", "-dev", "none"] : ["-ngl", o.gpuLayers < 0 ? "all" : String(o.gpuLayers), ...gpuDevices()]),
+    ...(o.gpuLayers === undefined ? [] : o.gpuLayers === 0 ? ["-ngl", "0", "-dev", "none"] : ["-ngl", o.gpuLayers < 0 ? "all" : String(o.gpuLayers), ...deviceArgs()]),
   ];
   const bin = o.bin ?? toolPath("llama-batched-bench");
   if (!existsSync(bin)) throw new Error(`llama-batched-bench not found at ${bin} (npm run build:tools builds it)`);

@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, homedir } from "node:os";
 import { dirname, join } from "node:path";
-import type { NativeModelInfo, NativeSystemInfo } from "../../bindings/index.js";
+import { gpuDevices, type NativeModelInfo, type NativeSystemInfo } from "../../bindings/index.js";
 
 export interface Calibration {
   device: string;
@@ -22,7 +22,7 @@ export function calibrationFile(): string {
 }
 
 export function deviceKey(system: NativeSystemInfo, onGpu: boolean): string {
-  const gpu = system.devices.find((d) => d.type === "gpu" || d.type === "igpu");
+  const gpu = gpuDevices(system)[0];
   return onGpu && gpu ? `gpu:${gpu.description}` : `cpu:${cpus()[0]?.model?.trim() ?? "unknown"}`;
 }
 

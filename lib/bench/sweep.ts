@@ -4,7 +4,7 @@
 // after a PP-token prompt: one request with n = B when the prompt is shared, B requests with
 // their own prompts when not. T_PP is the time until the last prompt is computed, T_TG the rest.
 import { readFileSync } from "node:fs";
-import { loadAddon } from "../../bindings/index.js";
+import { gpuDevices, loadAddon } from "../../bindings/index.js";
 import { createEngine, type Engine } from "../engine.js";
 import type { Model } from "../model.js";
 
@@ -47,7 +47,7 @@ function peakRss(): number {
 }
 
 function vramUsed(): number | undefined {
-  const gpus = loadAddon().systemInfo().devices.filter((d) => d.type === "gpu" || d.type === "igpu");
+  const gpus = gpuDevices(loadAddon().systemInfo());
   return gpus.length ? gpus.reduce((s, d) => s + (d.memoryTotal - d.memoryFree), 0) : undefined;
 }
 
