@@ -40,9 +40,15 @@ echo "model $MODEL, B = $B, shared prompt $PROMPT, $THREADS threads, best of ${R
 printf "| L | build | KV | placement | S_TG t/s | vs split |\n|---|---|---|---|---|---|\n"
 for L in "${LENGTHS[@]}"; do
   split=$(run "$BIN" split "$L")
-  rows=("patched|unified|interleaved|$(run "$BIN" unified "$L" LLAMA_KV_RUN=0)"
-        "patched|unified|runs of 64|$(run "$BIN" unified "$L")"
-        "patched|split|own stream|$split")
+  rows=()
+  for r in ${ROWS:-interleaved mask-per-token runs split}; do
+    case $r in
+      interleaved) rows+=("patched|unified|interleaved|$(run "$BIN" unified "$L" LLAMA_KV_RUN=0)") ;;
+      mask-per-token) rows+=("patched|unified|runs of 64, mask per token|$(run "$BIN" unified "$L" LLAMA_KV_MASK_BY_CELL=0)") ;;
+      runs) rows+=("patched|unified|runs of 64|$(run "$BIN" unified "$L")") ;;
+      split) rows+=("patched|split|own stream|$split") ;;
+    esac
+  done
   if [ -n "${BASE_BIN:-}" ]; then
     base_split=$(run "$BASE_BIN" split "$L")
     rows+=("base|unified|interleaved|$(run "$BASE_BIN" unified "$L")" "base|split|own stream|$base_split")

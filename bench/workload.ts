@@ -13,6 +13,9 @@
 //   by-use q8_0 the same with K and V stored as q8_0 (the same bytes hold ~1.9x the cells)
 // Each mode runs in its own process so its peak RSS is its own.
 //   npx tsx bench/workload.ts [--shape tiny|0.5b] [--pairs 3] [--median 1500] [--threads 2]
+//                             [--modes "16k worst-case,16k by-use"] [--base-addon PATH]
+// --base-addon runs every mode a second time, in the same invocation, on another build of the
+// addon (RRM_ADDON_PATH; its llama.cpp libraries beside it): before/after a change, side by side.
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -37,6 +40,8 @@ const { values } = parseArgs({
     threads: { type: "string", default: "2" },
     "max-sequences": { type: "string", default: "48" },
     mode: { type: "string" },
+    modes: { type: "string" },
+    "base-addon": { type: "string" },
   },
 });
 const shape = values.shape as "tiny" | "0.5b";
@@ -63,6 +68,7 @@ const text = (seed: number, words: number) => {
 
 interface ModeResult {
   mode: string;
+  build?: string;
   contextSize: number;
   ms: number;
   judgments: number;
@@ -122,19 +128,34 @@ if (values.mode) {
   console.log(`Workload: ${shape} Qwen2-shaped Q8_0 model (RRM vocabulary), ${pairs} pairs x ${VOTES} votes, maxTokens ${MAX_TOKENS}, temperature 0.6, ${threads} threads, maxSequences ${maxSequences}`);
   console.log(`Judgment lengths: log-normal, median ${medianLen}, sigma ${SIGMA}, cap ${MAX_TOKENS} (drawn: median ${sorted[sorted.length >> 1]}, mean ${Math.round(draws.reduce((a, b) => a + b, 0) / draws.length)}, max ${sorted[sorted.length - 1]}, total ${draws.reduce((a, b) => a + b, 0)})`);
   console.log(machineLine());
+  const modes = values.modes ? values.modes.split(",").map((m) => m.trim()) : MODES;
+  const unknown = modes.filter((m) => !MODES.includes(m));
+  if (unknown.length) throw new Error(`unknown mode(s) ${unknown.join(", ")}; known: ${MODES.join(", ")}`);
+  const baseAddon = values["base-addon"];
+  const builds: { name: string; env: NodeJS.ProcessEnv }[] = [{ name: "this", env: process.env }];
+  if (baseAddon) builds.push({ name: "base", env: { ...process.env, RRM_ADDON_PATH: baseAddon } });
+  if (baseAddon) console.log(`Builds: this = the package's own addon; base = ${baseAddon}`);
   const rows: ModeResult[] = [];
-  for (const mode of MODES) {
-    const self = fileURLToPath(import.meta.url);
-    const r = spawnSync(process.execPath, ["--import", "tsx", self, "--mode", mode, "--shape", shape, "--pairs", String(pairs), "--median", String(medianLen), "--threads", String(threads), "--max-sequences", String(maxSequences)], { encoding: "utf8", maxBuffer: 16 << 20 });
-    const line = r.stdout.trim().split("\n").pop() ?? "";
-    if (r.status !== 0 || !line.startsWith("{")) throw new Error(`mode ${mode} failed: ${r.stderr.slice(-2000)}`);
-    rows.push(JSON.parse(line));
-    process.stderr.write(`  ${mode}: ${(rows[rows.length - 1].ms / 1000).toFixed(1)} s\n`);
+  for (const mode of modes) {
+    // The builds of one mode back to back, so a slow spell of this machine hits both.
+    for (const build of builds) {
+      const self = fileURLToPath(import.meta.url);
+      const r = spawnSync(process.execPath, ["--import", "tsx", self, "--mode", mode, "--shape", shape, "--pairs", String(pairs), "--median", String(medianLen), "--threads", String(threads), "--max-sequences", String(maxSequences)], { encoding: "utf8", maxBuffer: 16 << 20, env: build.env });
+      const line = r.stdout.trim().split("\n").pop() ?? "";
+      if (r.status !== 0 || !line.startsWith("{")) throw new Error(`mode ${mode} (${build.name}) failed: ${r.stderr.slice(-2000)}`);
+      rows.push({ ...JSON.parse(line), build: build.name });
+      process.stderr.write(`  ${mode}, ${build.name}: ${(rows[rows.length - 1].ms / 1000).toFixed(1)} s\n`);
+    }
   }
-  // Each mode against the worst-case mode of its own budget.
-  const base = (r: ModeResult) => rows.find((x) => x.mode === r.mode.split(" ")[0] + " worst-case")!;
+  // Each mode against the worst-case mode of its own budget and build.
+  const base = (r: ModeResult) => rows.find((x) => x.build === r.build && x.mode === r.mode.split(" ")[0] + " worst-case");
+  const head = ["budget, admission", "KV cells", "s", "judgments/min", "vs worst-case", "tok/s", "mean live", "peak live", "preemptions", "swapped MiB", "swap ms", "recomputed tok", "peak RSS MiB"];
   console.log(table(
-    ["budget, admission", "KV cells", "s", "judgments/min", "vs worst-case", "tok/s", "mean live", "peak live", "preemptions", "swapped MiB", "swap ms", "recomputed tok", "peak RSS MiB"],
-    rows.map((r) => [r.mode, r.contextSize, r.ms / 1000, (r.judgments / r.ms) * 60000, `${(base(r).ms / r.ms).toFixed(2)}x`, (r.generated / r.ms) * 1000, r.meanLive, r.peakLive, r.preemptions, r.swapMiB, r.swapMs, r.recomputed, r.peakRssMiB]),
+    baseAddon ? ["build", ...head] : head,
+    rows.map((r) => {
+      const w = base(r);
+      const cells = [r.mode, r.contextSize, r.ms / 1000, (r.judgments / r.ms) * 60000, w ? `${(w.ms / r.ms).toFixed(2)}x` : "-", (r.generated / r.ms) * 1000, r.meanLive, r.peakLive, r.preemptions, r.swapMiB, r.swapMs, r.recomputed, r.peakRssMiB];
+      return baseAddon ? [r.build!, ...cells] : cells;
+    }),
   ));
 }

@@ -7,11 +7,14 @@
 // save and restore of the sequence's state in the middle (a swap), the cache's top reached (by
 // default placement wraps around; ordered placement fails the decode and the sequence is packed).
 //
-//   rrm-batch-invariance MODEL.gguf [--control] [--threads N]
+//   rrm-batch-invariance MODEL.gguf [--control] [--threads N] [--digest]
 // Prints one line per scenario ("same" or how many rows differ) and exits 0 when, with batch
 // invariance on, every scenario is the same (1 otherwise). --control runs with it off: the same
 // scenarios then show what the patches fix (test/native/batch-invariance.test.ts checks both).
+// --digest adds each scenario's rows as one hash (FNV-1a over their bytes), to compare two runs
+// of the same build whose settings should not change a bit (e.g. LLAMA_KV_MASK_BY_CELL=0, patch 0009).
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -166,10 +169,11 @@ int main(int argc, char ** argv) {
     std::fprintf(stderr, "usage: %s MODEL.gguf [--control] [--threads N]\n", argv[0]);
     return 2;
   }
-  bool invariant = true;
+  bool invariant = true, digest = false;
   int threads = 2;
   for (int i = 2; i < argc; ++i) {
     if (std::strcmp(argv[i], "--control") == 0) invariant = false;
+    else if (std::strcmp(argv[i], "--digest") == 0) digest = true;
     else if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = std::atoi(argv[++i]);
   }
   llama_log_set([](ggml_log_level level, const char * text, void *) { if (level >= GGML_LOG_LEVEL_ERROR) std::fputs(text, stderr); }, nullptr);
@@ -280,6 +284,14 @@ int main(int argc, char ** argv) {
     if (!ok) {
       std::printf("%-66s FAILED to run\n", sc.name.c_str());
       return 2;
+    }
+    if (digest) {
+      uint64_t h = 1469598103934665603ull;
+      for (const auto & row : r.rows) {
+        const auto * b = reinterpret_cast<const unsigned char *>(row.data());
+        for (size_t i = 0; i < row.size() * sizeof(float); ++i) h = (h ^ b[i]) * 1099511628211ull;
+      }
+      std::printf("digest %016llx %s\n", (unsigned long long) h, sc.name.c_str());
     }
     if (reference.empty()) {
       reference = std::move(r.rows);

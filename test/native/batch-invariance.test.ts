@@ -40,6 +40,27 @@ test("llama.cpp: teacher-forced logits equal bit for bit across rows 1/2/4/5/64,
   assert.ok(differ >= 5, `the control should differ in most scenarios:\n${off.stdout}`);
 });
 
+// Patch 0009 builds the attention mask from one pass over the cells; LLAMA_KV_MASK_BY_CELL=0 keeps
+// llama.cpp's per-token loop. The mask must be the same value for value, so every logits row of
+// every scenario (multi-token ubatches of one sequence, 64 sequences a step, holes, cells shared
+// by a copied prefix, a restore, a wrap) must hash the same both ways, with the default kernels
+// (--control: tiled attention, default placement) and with batch invariance on.
+test("llama.cpp: the mask built by cell (0009) gives the per-token loop's logits bit for bit, in every scenario", () => {
+  const model = tinyModel();
+  for (const mode of [["--control"], []]) {
+    const digests = (byCell: string) => {
+      const r = spawnSync(checker, [model, "--threads", "2", "--digest", ...mode], { encoding: "utf8", env: { ...process.env, LLAMA_KV_MASK_BY_CELL: byCell } });
+      assert.is(r.status, 0, r.stdout + r.stderr);
+      return r.stdout.split("\n").filter((l) => l.startsWith("digest "));
+    };
+    const byCell = digests("1"), perToken = digests("0");
+    assert.is(byCell.length, 11, byCell.join("\n"));
+    assert.equal(byCell, perToken);
+    // The digests do tell rows apart: in the control, loads change the rows and so the digest.
+    if (mode.length) assert.ok(new Set(byCell.map((l) => l.split(" ")[1])).size >= 5, byCell.join("\n"));
+  }
+});
+
 test("a batch-invariant engine needs the model loaded with repack: false, and says so", async () => {
   const model = await loadModel(tinyModel());
   try {
