@@ -168,6 +168,10 @@ export interface NativeAddon {
   Engine: new (model: NativeModel, options: NativeEngineOptions, onEvent: NativeEventHandler) => NativeEngine;
   systemInfo(): NativeSystemInfo;
   setLogEcho(on: boolean): void;
+  /** glibc: a fixed mmap threshold, for a long-running server (native/addon/addon.cpp); absent in addons before 2026-12-05. */
+  tuneAllocatorForServer?(): boolean;
+  /** glibc: malloc_trim(0), the heaps' free pages handed back; absent in addons before 2026-12-05. */
+  releaseFreeMemory?(): boolean;
   loadCpuBackend(dir: string, variant?: string): { dynamic: boolean; variant?: string; path?: string; score?: number; features?: Record<string, string>; candidates?: { variant: string; score: number; error?: string }[] };
   loadBackend(path: string): { name: string; devices: number };
 }

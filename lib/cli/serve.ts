@@ -4,6 +4,7 @@ import { engineHelp, judgeOptions } from "./commands.js";
 import { engineFlags } from "./flag-checks.js";
 import { ENGINE_FLAGS, intFlag, JUDGE_FLAGS, numFlag, openEngine, parse, UsageError } from "./options.js";
 import { loadServerApp } from "./server-deps.js";
+import { startMemoryUpkeep } from "../server/memory-upkeep.js";
 import { voteCeiling } from "../rrm/adaptive-votes.js";
 
 export const SERVE_HELP = `rrm serve --model FILE [--port 8090] [--host 127.0.0.1] [options]
@@ -69,6 +70,12 @@ export async function serveCommand(argv: string[]): Promise<number> {
     rewardGroups: { size: Math.max(1, positive("group-size", 8)), waitMs: positive("group-wait", 2000), mode: groupMode as never },
   });
   const address = await server.app.listen({ host, port });
+  // RSS at rest stays near live memory under large and hostile bodies (lib/server/memory-upkeep.ts).
+  const upkeep = startMemoryUpkeep(() => server.inFlightJudgments === 0);
+  server.app.server.on("request", (_req, res) => {
+    upkeep.touched();
+    res.once("close", () => upkeep.settled());
+  });
   console.error(`rrm serve: listening on ${address} (loading ${values.model}; /health answers 503 until ready)`);
 
   let opened: Awaited<ReturnType<typeof openEngine>> | undefined;
@@ -80,6 +87,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     console.error(`rrm serve: ${signal}: no new requests; finishing work in flight (up to ${secs} s)`);
     await server.drain(secs * 1000);
     await server.app.close();
+    upkeep.stop();
     opened?.engine.dispose();
     opened?.model.dispose();
     console.error("rrm serve: stopped");
