@@ -18,6 +18,9 @@ if [ $# -gt 0 ]; then LENGTHS=("$@"); else LENGTHS=(1024 2048 4096); fi
 B="${B:-16}" THREADS="${THREADS:-2}"
 MODEL="${MODEL:-$(npx tsx lib/cli/entry.ts make-model --shape tiny --type q8_0 2>/dev/null)}"
 BIN="${BIN:-build/bin}"
+for b in "$BIN" ${BASE_BIN:+"$BASE_BIN"}; do
+  [ -x "$b/llama-batched-bench" ] || { echo "$b/llama-batched-bench not found: build it with npm run build:tools" >&2; exit 2; }
+done
 
 run() { # bin kv L: the best S_PP of REPEAT runs (this machine's neighbours move single runs by 10-15%)
   local best=0 s
