@@ -16,11 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -gt 0 ]; then LENGTHS=("$@"); else LENGTHS=(512 2048); fi
 B="${B:-16}" PROMPT="${PROMPT:-600}" THREADS="${THREADS:-2}"
-MODEL="${MODEL:-$(npx tsx lib/cli/entry.ts make-model --shape tiny --type q8_0 2>/dev/null)}"
-BIN="${BIN:-build/bin}"
-for b in "$BIN" ${BASE_BIN:+"$BASE_BIN"}; do
-  [ -x "$b/llama-batched-bench" ] || { echo "$b/llama-batched-bench not found: build it with npm run build:tools" >&2; exit 2; }
-done
+source bench/lib/batched-bench.sh
 
 run_once() { # bin kv L [env...]
   local bin=$1 kv=$2 L=$3; shift 3
@@ -33,10 +29,6 @@ run_once() { # bin kv L [env...]
 
 echo "model $MODEL, B = $B, shared prompt $PROMPT, $THREADS threads, best of ${REPEAT:-2}, $(date -u +%F), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 printf "| L | build | KV | placement | S_TG t/s | vs split |\n|---|---|---|---|---|---|\n"
-# Each row's best of REPEAT runs (default 2), the rows taken in turn within each repeat: this
-# machine's neighbours move single runs by 10-15% for minutes at a time, so rows run back to back
-# would compare one quiet spell with one busy spell.
-best() { awk -v a="$1" -v b="${2:-0}" 'BEGIN { print (a > b ? a : b) }'; }
 for L in "${LENGTHS[@]}"; do
   declare -A S=()
   names=()
@@ -67,7 +59,7 @@ for L in "${LENGTHS[@]}"; do
       base-split) row="base|split|own stream" ;;
     esac
     IFS='|' read -r build kv place <<< "$row"
-    printf "| %s | %s | %s | %s | %s | %s |\n" "$L" "$build" "$kv" "$place" "${S[$r]}" "$(awk -v a="${S[$r]}" -v b="$split" 'BEGIN { printf "%.2fx", a / b }')"
+    printf "| %s | %s | %s | %s | %s | %s |\n" "$L" "$build" "$kv" "$place" "${S[$r]}" "$(ratio "${S[$r]}" "$split")"
   done
   unset S
 done

@@ -136,10 +136,10 @@ if (values.mode) {
   if (baseAddon) builds.push({ name: "base", env: { ...process.env, RRM_ADDON_PATH: baseAddon } });
   if (baseAddon) console.log(`Builds: this = the package's own addon; base = ${baseAddon}`);
   const rows: ModeResult[] = [];
+  const self = fileURLToPath(import.meta.url);
   for (const mode of modes) {
     // The builds of one mode back to back, so a slow spell of this machine hits both.
     for (const build of builds) {
-      const self = fileURLToPath(import.meta.url);
       const r = spawnSync(process.execPath, ["--import", "tsx", self, "--mode", mode, "--shape", shape, "--pairs", String(pairs), "--median", String(medianLen), "--threads", String(threads), "--max-sequences", String(maxSequences)], { encoding: "utf8", maxBuffer: 16 << 20, env: build.env });
       const line = r.stdout.trim().split("\n").pop() ?? "";
       if (r.status !== 0 || !line.startsWith("{")) throw new Error(`mode ${mode} (${build.name}) failed: ${r.stderr.slice(-2000)}`);
