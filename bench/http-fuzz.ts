@@ -12,7 +12,7 @@
 // (stack trace, warning), RSS growing more than --rss-limit MiB after the first round, or a
 // descriptor left open.
 import { parseArgs } from "node:util";
-import { growth, runFuzz, runPressure } from "../test/reliability/http-fuzz/run.js";
+import { formatSplit, growth, runFuzz, runPressure } from "../test/reliability/http-fuzz/run.js";
 import { alarming, startServe } from "../test/reliability/http-fuzz/server.js";
 
 const { values } = parseArgs({
@@ -39,6 +39,7 @@ console.log(`statuses: ${Object.entries(rep.statuses).map(([k, n]) => `${k} ${n}
 console.log(`5xx other than 504: ${rep.serverErrors}; valid requests ${rep.validRequests}, answered correctly ${rep.validAnswered}; latency p50 ${rep.validLatencyMs.p50.toFixed(0)} ms, p99 ${rep.validLatencyMs.p99.toFixed(0)} ms`);
 console.log(`RSS at rest: start ${rep.samples[0].rssMiB.toFixed(0)} MiB, after round 1 ${g.warm.rssMiB.toFixed(0)} MiB, end ${g.last.rssMiB.toFixed(0)} MiB (growth ${g.rssMiB.toFixed(1)} MiB, peak ${g.maxRssMiB.toFixed(1)} MiB over; limit ${values["rss-limit"]}); fds at rest ${[...new Set(rep.samples.map((s) => s.fds))].join(" / ")}`);
 console.log(`samples: ${rep.samples.map((s) => `${s.requests}:${s.rssMiB.toFixed(0)}MiB/${s.fds}fd`).join(" ")}`);
+console.log(`memory at rest (MiB): after round 1 RSS ${g.warm.rssMiB.toFixed(0)}: ${formatSplit(g.warm.memory)}; end RSS ${g.last.rssMiB.toFixed(0)}: ${formatSplit(g.last.memory)}`);
 if (rep.problems.length) {
   failures.push(`${rep.problems.length} problems`);
   for (const p of rep.problems.slice(0, 30)) console.log(`  case ${p.id} (${p.kind}: ${p.note}): ${p.problem}`);

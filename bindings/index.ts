@@ -163,6 +163,9 @@ export function gpuDevices(system: NativeSystemInfo): NativeSystemInfo["devices"
   return system.devices.filter((d) => d.type === "gpu" || d.type === "igpu");
 }
 
+/** glibc's malloc over all its arenas, from mallinfo2: heapTotal = heapInUse + heapFree; mapped: large blocks in mappings of their own. */
+export interface NativeHeapStats { heapInUse: number; heapFree: number; mapped: number; heapTotal: number }
+
 export interface NativeAddon {
   Model: new () => NativeModel;
   Engine: new (model: NativeModel, options: NativeEngineOptions, onEvent: NativeEventHandler) => NativeEngine;
@@ -172,6 +175,8 @@ export interface NativeAddon {
   tuneAllocatorForServer?(): boolean;
   /** glibc: malloc_trim(0), the heaps' free pages handed back; absent in addons before 2026-12-05. */
   releaseFreeMemory?(): boolean;
+  /** glibc 2.33+: what malloc holds (mallinfo2), in bytes; undefined elsewhere; absent in addons before 2026-12-05. */
+  nativeHeapStats?(): NativeHeapStats | undefined;
   loadCpuBackend(dir: string, variant?: string): { dynamic: boolean; variant?: string; path?: string; score?: number; features?: Record<string, string>; candidates?: { variant: string; score: number; error?: string }[] };
   loadBackend(path: string): { name: string; devices: number };
 }

@@ -10,6 +10,7 @@ import type { Engine } from "../engine.js";
 import { RrmOptionError } from "../errors.js";
 import type { CompareOptions, CompareResult, Judge } from "../rrm/judge.js";
 import { ServerMetrics } from "./metrics.js";
+import { processMemory } from "./process-memory.js";
 import { RewardGrouper, splitQuery, type RewardGroupConfig } from "./openrlhf.js";
 import { groupRewards, type RewardMode } from "./rewards.js";
 import { swissRoundsPlayed } from "../tournament/swiss.js";
@@ -201,7 +202,7 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
 
   app.get("/metrics", async (_req, reply) => {
     reply.type("text/plain; version=0.0.4");
-    return metrics.render(queued, jobs.size, engine && !engine.disposed ? engine.stats() : undefined);
+    return metrics.render(queued, jobs.size, engine && !engine.disposed ? engine.stats() : undefined, processMemory());
   });
 
   app.post("/v1/compare", { schema: { body: compareBody } }, async (req, reply) => {

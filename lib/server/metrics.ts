@@ -1,5 +1,6 @@
 // Prometheus text exposition of the server's counters and the engine's stats.
 import type { EngineStats } from "../engine.js";
+import type { ProcessMemory } from "./process-memory.js";
 
 export class ServerMetrics {
   #requests = new Map<string, number>();  // `${route}|${status}` -> count
@@ -10,7 +11,7 @@ export class ServerMetrics {
     this.#requests.set(key, (this.#requests.get(key) ?? 0) + 1);
   }
 
-  render(queueJudgments: number, queueRequests: number, engine: EngineStats | undefined): string {
+  render(queueJudgments: number, queueRequests: number, engine: EngineStats | undefined, memory?: ProcessMemory): string {
     const lines: string[] = [];
     const metric = (name: string, type: "counter" | "gauge", help: string, samples: [string, number][]) => {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -34,6 +35,17 @@ export class ServerMetrics {
       metric("rrm_generated_tokens_total", "counter", "Tokens generated.", [["", engine.generatedTokens]]);
       metric("rrm_preemptions_total", "counter", "Samples preempted to make room in the KV cache.", [["", engine.preemptions]]);
       metric("rrm_kv_cells_used", "gauge", "KV cells held by prompts and live samples.", [["", engine.prefixCacheCells + engine.generatedCells]]);
+    }
+    if (memory) {
+      // The names prom-client's default metrics use, where there is one.
+      metric("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", [["", memory.residentBytes]]);
+      if (memory.openFds !== undefined) metric("process_open_fds", "gauge", "Number of open file descriptors.", [["", memory.openFds]]);
+      metric("nodejs_heap_size_total_bytes", "gauge", "V8 heap size in bytes.", [["", memory.v8HeapTotalBytes]]);
+      metric("nodejs_heap_size_used_bytes", "gauge", "V8 heap used in bytes.", [["", memory.v8HeapUsedBytes]]);
+      metric("nodejs_external_memory_bytes", "gauge", "Memory V8 tracks outside its heap (Buffers), in bytes.", [["", memory.externalBytes]]);
+      const h = memory.nativeHeap;
+      if (h) metric("rrm_native_heap_bytes", "gauge", "glibc malloc: arenas' memory allocated and free (kept by malloc), and blocks in mappings of their own.",
+        [['{state="in_use"}', h.heapInUse], ['{state="free"}', h.heapFree], ['{state="mapped"}', h.mapped]]);
     }
     return lines.join("\n") + "\n";
   }

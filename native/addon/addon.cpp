@@ -73,6 +73,24 @@ static Napi::Value ReleaseFreeMemory(const Napi::CallbackInfo & info) {
 #endif
 }
 
+// What glibc's malloc holds, for `rrm serve`'s /metrics: the native side of RSS that V8's own
+// figures do not cover (llama.cpp's buffers, node's, the addon's). mallinfo2 (glibc 2.33+) has
+// size_t fields; mallinfo's ints wrap past 2 GiB. Elsewhere: undefined.
+static Napi::Value NativeHeapStats(const Napi::CallbackInfo & info) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+  const struct mallinfo2 m = mallinfo2();
+  Napi::Object out = Napi::Object::New(info.Env());
+  // glibc sums these over every arena (the main heap and each thread's)
+  out.Set("heapTotal", Napi::Number::New(info.Env(), (double) m.arena));      // the arenas' memory
+  out.Set("heapInUse", Napi::Number::New(info.Env(), (double) m.uordblks));   // ... allocated
+  out.Set("heapFree", Napi::Number::New(info.Env(), (double) m.fordblks));    // ... free, kept by malloc
+  out.Set("mapped", Napi::Number::New(info.Env(), (double) m.hblkhd));        // blocks in mappings of their own
+  return out;
+#else
+  return info.Env().Undefined();
+#endif
+}
+
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   install_log_capture();
   llama_backend_init();
@@ -82,6 +100,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setLogEcho", Napi::Function::New(env, SetLogEcho));
   exports.Set("tuneAllocatorForServer", Napi::Function::New(env, TuneAllocatorForServer));
   exports.Set("releaseFreeMemory", Napi::Function::New(env, ReleaseFreeMemory));
+  exports.Set("nativeHeapStats", Napi::Function::New(env, NativeHeapStats));
   // Portable layout: the JS loader picks the folders; nothing is loaded before it asks.
   exports.Set("loadCpuBackend", Napi::Function::New(env, LoadCpuBackend));
   exports.Set("loadBackend", Napi::Function::New(env, LoadBackend));

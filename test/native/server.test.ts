@@ -193,4 +193,25 @@ test("/metrics: Prometheus text with requests, queue, samples and tokens", async
   }
 });
 
+test("/metrics: where the process's memory is (RSS, V8's heap, Buffers, glibc's malloc)", async () => {
+  const { url } = await start();
+  const text = await (await fetch(url + "/metrics")).text();
+  const value = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, "m").exec(text)?.[1]);
+  const rss = value("process_resident_memory_bytes");
+  // This process is the server: the figures are its own, read a moment later.
+  const m = process.memoryUsage();
+  assert.ok(rss > 20 * 2 ** 20 && Math.abs(rss - m.rss) < 64 * 2 ** 20, `RSS ${rss} against ${m.rss}`);
+  assert.ok(value("nodejs_heap_size_used_bytes") > 0 && value("nodejs_heap_size_used_bytes") <= value("nodejs_heap_size_total_bytes"));
+  assert.ok(value("nodejs_external_memory_bytes") > 0);
+  assert.ok(value("process_open_fds") > 3);
+  const glibc = (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime;
+  if (glibc) {
+    const inUse = value('rrm_native_heap_bytes\\{state="in_use"\\}');
+    // The model's weights and the KV cache are mapped or malloc'd: at least a few MiB are in use.
+    assert.ok(inUse > 2 ** 20, `malloc in use ${inUse}`);
+    assert.match(text, /^rrm_native_heap_bytes\{state="free"\} \d+$/m);
+    assert.match(text, /^rrm_native_heap_bytes\{state="mapped"\} \d+$/m);
+  }
+});
+
 test.run();

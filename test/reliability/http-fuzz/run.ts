@@ -8,7 +8,9 @@ import { exchange, KeepAlive, requestBytes, type RawResponse } from "./client.js
 import { checkAnswer, checkResponse, SERVER_ERROR } from "./checks.js";
 import { makeCase, requestsIn, type Case } from "./generate.js";
 
-export interface Sample { requests: number; rssMiB: number; fds: number; at: number }
+export interface Sample { requests: number; rssMiB: number; fds: number; at: number; memory?: MemorySplit }
+/** Where the server's memory is at a rest point, in MiB, from its /metrics (process-memory.ts). */
+export interface MemorySplit { v8HeapUsed: number; v8HeapTotal: number; external: number; mallocInUse?: number; mallocFree?: number; mallocMapped?: number }
 export interface Problem { id: number; kind: string; note: string; problem: string }
 
 export interface FuzzReport {
@@ -29,6 +31,28 @@ export interface FuzzReport {
 }
 
 export interface Target { port: number; rssMiB(): number; fds(): number; alive(): boolean }
+
+/** The memory gauges of the server's /metrics, or undefined when it does not answer. */
+export async function memorySplit(port: number): Promise<MemorySplit | undefined> {
+  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => undefined);
+  if (!text) return undefined;
+  const mib = (re: RegExp) => {
+    const m = re.exec(text);
+    return m ? Number(m[1]) / 2 ** 20 : undefined;
+  };
+  const used = mib(/^nodejs_heap_size_used_bytes (\S+)$/m), total = mib(/^nodejs_heap_size_total_bytes (\S+)$/m), external = mib(/^nodejs_external_memory_bytes (\S+)$/m);
+  if (used === undefined || total === undefined || external === undefined) return undefined;
+  return {
+    v8HeapUsed: used, v8HeapTotal: total, external,
+    mallocInUse: mib(/^rrm_native_heap_bytes\{state="in_use"\} (\S+)$/m),
+    mallocFree: mib(/^rrm_native_heap_bytes\{state="free"\} (\S+)$/m),
+    mallocMapped: mib(/^rrm_native_heap_bytes\{state="mapped"\} (\S+)$/m),
+  };
+}
+
+export const formatSplit = (m: MemorySplit | undefined) => !m ? "split n/a"
+  : `V8 heap ${m.v8HeapUsed.toFixed(0)}/${m.v8HeapTotal.toFixed(0)}, external ${m.external.toFixed(0)}` +
+    (m.mallocInUse === undefined ? "" : `, malloc in use ${m.mallocInUse.toFixed(0)} free ${m.mallocFree!.toFixed(0)} mapped ${m.mallocMapped!.toFixed(0)}`);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const pct = (xs: number[], p: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] : NaN);
@@ -54,8 +78,13 @@ export async function runFuzz(t: Target, o: { seed: number; requests: number; co
   const latencies: number[] = [];
   const t0 = Date.now();
   let next = o.firstCase ?? 0;
-  const sample = () => rep.samples.push({ requests: rep.requests, rssMiB: t.rssMiB(), fds: t.fds(), at: Date.now() - t0 });
-  sample();
+  // The split is read after RSS and descriptors (its own request would otherwise count in them).
+  const sample = async () => {
+    const s: Sample = { requests: rep.requests, rssMiB: t.rssMiB(), fds: t.fds(), at: Date.now() - t0 };
+    s.memory = await memorySplit(t.port);
+    rep.samples.push(s);
+  };
+  await sample();
   for (let round = 0; round < rounds && rep.requests < o.requests; round++) {
     const goal = Math.min(o.requests, (round + 1) * perRound);
     const pools = Array.from({ length: concurrency }, () => new KeepAlive(t.port));
@@ -74,9 +103,9 @@ export async function runFuzz(t: Target, o: { seed: number; requests: number; co
     const left = await quiesce(t.port);
     if (left !== 0) rep.problems.push({ id: -1, kind: "server", note: `after round ${round}`, problem: `the judging queue did not empty (${left})` });
     await sleep(300); // the server closes its side of the pooled connections
-    sample();
+    await sample();
     const s = rep.samples[rep.samples.length - 1];
-    log(`round ${round + 1}/${rounds}: ${rep.requests} requests, ${rep.serverErrors} server errors, ${rep.problems.length} problems, RSS ${s.rssMiB.toFixed(0)} MiB, ${s.fds} fds, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    log(`round ${round + 1}/${rounds}: ${rep.requests} requests, ${rep.serverErrors} server errors, ${rep.problems.length} problems, RSS ${s.rssMiB.toFixed(0)} MiB (${formatSplit(s.memory)}), ${s.fds} fds, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     if (!t.alive()) {
       rep.problems.push({ id: -1, kind: "server", note: `round ${round}`, problem: "the server process died" });
       break;
