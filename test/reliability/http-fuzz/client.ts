@@ -4,6 +4,7 @@
 // closes or resets; and it parses what comes back itself (content-length, chunked and read-to-close
 // bodies, several responses on one connection, 1xx interim responses), so a malformed answer is a
 // finding rather than a client exception.
+import { get } from "node:http";
 import { connect, type Socket } from "node:net";
 
 export interface RawResponse {
@@ -305,4 +306,23 @@ export function chunked(body: Buffer, pieces: number): Buffer {
   }
   out.push(Buffer.from("0\r\n\r\n"));
   return Buffer.concat(out);
+}
+
+/**
+ * The harness's own GETs (readiness, /health, /metrics at rest), each on a connection of its own
+ * that is closed after the answer: the rest points count the server's descriptors, and a pooled
+ * keep-alive connection (fetch keeps one for the server's 72 s) would be counted at some rests
+ * and not at others. Undefined when the server does not answer.
+ */
+export function getOnce(port: number, path: string): Promise<{ status: number; body: string } | undefined> {
+  return new Promise((resolve) => {
+    const req = get({ host: "127.0.0.1", port, path, agent: false, headers: { connection: "close" } }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => (body += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on("error", () => resolve(undefined));
+    });
+    req.on("error", () => resolve(undefined));
+  });
 }

@@ -4,7 +4,7 @@
 // run: idle keep-alive connections and slow-body clients held open while normal requests are
 // timed.
 import { connect, type Socket } from "node:net";
-import { exchange, KeepAlive, requestBytes, type RawResponse } from "./client.js";
+import { exchange, getOnce, KeepAlive, requestBytes, type RawResponse } from "./client.js";
 import { checkAnswer, checkResponse, SERVER_ERROR } from "./checks.js";
 import { makeCase, requestsIn, type Case } from "./generate.js";
 
@@ -34,7 +34,7 @@ export interface Target { port: number; rssMiB(): number; fds(): number; alive()
 
 /** The memory gauges of the server's /metrics, or undefined when it does not answer. */
 export async function memorySplit(port: number): Promise<MemorySplit | undefined> {
-  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => undefined);
+  const text = (await getOnce(port, "/metrics"))?.body;
   if (!text) return undefined;
   const mib = (re: RegExp) => {
     const m = re.exec(text);
@@ -62,7 +62,9 @@ export async function quiesce(port: number, ms = 60_000): Promise<number> {
   const end = Date.now() + ms;
   let queue = -1;
   while (Date.now() < end) {
-    const r = await fetch(`http://127.0.0.1:${port}/health`).then((x) => x.json(), () => undefined) as { queue?: number } | undefined;
+    const body = (await getOnce(port, "/health"))?.body;
+    let r: { queue?: number } | undefined;
+    try { r = body ? JSON.parse(body) : undefined; } catch {}
     queue = r?.queue ?? -1;
     if (queue === 0) return 0;
     await sleep(100);
@@ -102,7 +104,9 @@ export async function runFuzz(t: Target, o: { seed: number; requests: number; co
     for (const p of pools) p.close();
     const left = await quiesce(t.port);
     if (left !== 0) rep.problems.push({ id: -1, kind: "server", note: `after round ${round}`, problem: `the judging queue did not empty (${left})` });
-    await sleep(300); // the server closes its side of the pooled connections
+    // The server closes its side of the pooled connections, and its memory upkeep runs (250 ms
+    // after the last answer, at most once a second: lib/server/memory-upkeep.ts).
+    await sleep(2000);
     await sample();
     const s = rep.samples[rep.samples.length - 1];
     log(`round ${round + 1}/${rounds}: ${rep.requests} requests, ${rep.serverErrors} server errors, ${rep.problems.length} problems, RSS ${s.rssMiB.toFixed(0)} MiB (${formatSplit(s.memory)}), ${s.fds} fds, ${((Date.now() - t0) / 1000).toFixed(0)} s`);

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { tinyRrmModel } from "../../helpers/models.js";
+import { getOnce } from "./client.js";
 import { SERVER_ARGS } from "./generate.js";
 
 const BIN = new URL("../../../bin/rrm.js", import.meta.url).pathname;
@@ -52,7 +53,7 @@ export async function startServe(extra: string[] = [], o: { model?: string; read
     if (Date.now() - t0 > (o.readyMs ?? 120_000)) throw new Error(`rrm serve never listened: ${tail}`);
     if (!url) await new Promise((r) => setTimeout(r, 50));
   }
-  while ((await fetch(url + "/health").catch(() => undefined))?.status !== 200) {
+  while ((await getOnce(Number(new URL(url).port), "/health"))?.status !== 200) {
     if (child.exitCode !== null) throw new Error(`rrm serve exited with ${child.exitCode}: ${tail}`);
     if (Date.now() - t0 > (o.readyMs ?? 120_000)) throw new Error(`rrm serve never became ready: ${tail}`);
     await new Promise((r) => setTimeout(r, 50));
