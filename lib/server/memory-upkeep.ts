@@ -75,16 +75,23 @@ export function startMemoryUpkeep(isIdle: () => boolean, o: UpkeepOptions = {}):
 }
 
 /**
- * V8's gc() without starting Node with --expose-gc (rrm serve is started by users and process
- * managers, with flags we do not control): the flag set at run time shows `gc` in contexts created
- * after it. jest's leak detector (jest-leak-detector) gets it the same way. The flag is set back,
- * so no later context (a user's vm sandbox, a worker) sees a `gc` it was not given.
+ * A full collection, or undefined where the runtime offers none. Node: V8's gc() without starting
+ * Node with --expose-gc (rrm serve is started by users and process managers, with flags we do not
+ * control): the flag set at run time shows `gc` in contexts created after it, which is how jest's
+ * leak detector (jest-leak-detector) gets it. The flag is set back, so no later context (a user's
+ * vm sandbox) sees a `gc` it was not given. Bun: Bun.gc(true).
  */
-export function fullCollection(): () => void {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (typeof gc === "function") return gc;  // started with --expose-gc
-  setFlagsFromString("--expose-gc");
-  const fromContext = runInNewContext("gc") as () => void;
-  setFlagsFromString("--no-expose-gc");
-  return fromContext;
+export function fullCollection(): (() => void) | undefined {
+  const g = globalThis as { gc?: () => void; Bun?: { gc(force: boolean): void } };
+  if (typeof g.gc === "function") return g.gc;  // started with --expose-gc
+  if (g.Bun) return () => g.Bun!.gc(true);
+  try {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as unknown;
+    return typeof gc === "function" ? (gc as () => void) : undefined;
+  } catch {
+    return undefined;  // a runtime without the flag: the trim alone
+  } finally {
+    setFlagsFromString("--no-expose-gc");
+  }
 }
