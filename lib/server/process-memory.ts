@@ -11,7 +11,6 @@ export interface ProcessMemory {
   v8HeapUsedBytes: number;
   /** Memory V8 tracks outside its heap: Buffers and ArrayBuffers (their backing stores are malloc'd). */
   externalBytes: number;
-  arrayBuffersBytes: number;
   /** glibc only (undefined elsewhere, or with an addon older than 2026-12-05). */
   nativeHeap?: NativeHeapStats;
   /** Linux only. */
@@ -25,7 +24,6 @@ export function processMemory(): ProcessMemory {
     v8HeapTotalBytes: m.heapTotal,
     v8HeapUsedBytes: m.heapUsed,
     externalBytes: m.external,
-    arrayBuffersBytes: m.arrayBuffers,
     nativeHeap: nativeHeap(),
     openFds: openFds(),
   };

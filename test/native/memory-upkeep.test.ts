@@ -54,7 +54,8 @@ test("no run while a request is open; a trickle runs at most once per gap", asyn
   const real = addon.releaseFreeMemory;
   let trims = 0;
   addon.releaseFreeMemory = () => { trims++; return real!(); };
-  const upkeep = startMemoryUpkeep(() => true, { delayMs: 20, minGapMs: 600, steps: { collect: false, trim: true } });
+  // Timers only ever fire late: each "not yet" is exact, each "has run" waits with room to spare.
+  const upkeep = startMemoryUpkeep(() => true, { delayMs: 20, minGapMs: 1500, steps: { collect: false, trim: true } });
   try {
     upkeep.touched();
     upkeep.touched();
@@ -62,13 +63,13 @@ test("no run while a request is open; a trickle runs at most once per gap", asyn
     await sleep(300);
     assert.is(trims, 0, "one request still open");
     upkeep.settled();
-    await sleep(100);
+    await sleep(400);
     assert.is(trims, 1, "both answered: one run");
     upkeep.touched();
     upkeep.settled();
-    await sleep(200);
+    await sleep(300);
     assert.is(trims, 1, "within the gap: not yet");
-    await sleep(600);
+    await sleep(1500);
     assert.is(trims, 2, "after the gap: the waiting run");
   } finally {
     upkeep.stop();
