@@ -5,7 +5,13 @@
 // belong to different sequences is counted. In runs of 64 cells that is a handful; interleaved
 // (LLAMA_KV_RUN=0, or a llama.cpp without the patch) it is about one per cell.
 //
-//   rrm-kv-placement MODEL.gguf
+// --full: the cache first filled by a fifth sequence decoded alone, then every other 32 of its
+// positions removed, so free cells come in stretches of 32 and no block of 64 is entirely free
+// (a full cache under admission by use). Then only the token that cannot continue its run leaves
+// it, and the runs are as long as the stretches; without that fallback the whole step went back
+// to the old placement, interleaved. Only the 4 sequences' cells are counted.
+//
+//   rrm-kv-placement MODEL.gguf [--full]
 // Prints the count and exits 0 when the cells lie in runs, 1 when they are interleaved.
 #include <cstdio>
 #include <cstdlib>
@@ -16,6 +22,7 @@
 namespace {
 
 constexpr int kSeqs = 4;
+constexpr int kFiller = kSeqs;  // the fifth sequence, --full
 constexpr int kPrompt = 8;
 constexpr int kSteps = 96;
 
@@ -34,8 +41,9 @@ bool is_seq_map(const char * text) {
 }  // namespace
 
 int main(int argc, char ** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: %s MODEL.gguf\n", argv[0]);
+  const bool full = argc > 2 && std::string(argv[2]) == "--full";
+  if (argc < 2 || (argc > 2 && !full)) {
+    std::fprintf(stderr, "usage: %s MODEL.gguf [--full]\n", argv[0]);
     return 2;
   }
   setenv("LLAMA_KV_CACHE_DEBUG", "3", 1);  // read when the cache is created
@@ -54,7 +62,7 @@ int main(int argc, char ** argv) {
   llama_context_params cp = llama_context_default_params();
   cp.n_ctx = 1024;
   cp.n_batch = cp.n_ubatch = 512;
-  cp.n_seq_max = kSeqs;
+  cp.n_seq_max = kSeqs + 1;
   cp.kv_unified = true;
   cp.n_threads = cp.n_threads_batch = 2;
   cp.no_perf = true;
@@ -68,19 +76,31 @@ int main(int argc, char ** argv) {
     const int i = batch.n_tokens++;
     batch.token[i] = t, batch.pos[i] = pos, batch.n_seq_id[i] = 1, batch.seq_id[i][0] = seq, batch.logits[i] = false;
   };
+  auto decode = [&](const char * what) {
+    if (llama_decode(ctx, batch) == 0) return true;
+    std::fprintf(stderr, "llama_decode failed: %s\n", what);
+    return false;
+  };
   // Each sequence's prompt, then one token for every sequence a step (the last step's map is the
   // cache as the step before left it).
   for (int step = 0; step <= kSteps; ++step) {
+    if (step == 1 && full) {
+      // every cell left taken by the filler, 496 at a time; then half of it removed in stretches
+      const int n_fill = (int) llama_n_ctx(ctx) - kSeqs * kPrompt;
+      for (int p = 0; p < n_fill;) {
+        batch.n_tokens = 0;
+        for (; batch.n_tokens < 496 && p < n_fill; ++p) add(100 + p % 700, p, kFiller);
+        if (!decode("the filler")) return 2;
+      }
+      for (int p = 0; p < n_fill; p += 64) llama_memory_seq_rm(llama_get_memory(ctx), kFiller, p, p + 32);
+    }
     batch.n_tokens = 0;
     for (int s = 0; s < kSeqs; ++s) {
       if (step == 0) for (int i = 0; i < kPrompt; ++i) add(200 + 10 * s + i, i, s);
       else add(300 + (step * 7 + s) % 500, kPrompt + step - 1, s);
     }
     batch.logits[batch.n_tokens - 1] = true;
-    if (llama_decode(ctx, batch) != 0) {
-      std::fprintf(stderr, "llama_decode failed at step %d\n", step);
-      return 2;
-    }
+    if (!decode(step == 0 ? "the prompts" : "a step")) return 2;
   }
   llama_batch_free(batch);
   llama_free(ctx);
@@ -92,7 +112,7 @@ int main(int argc, char ** argv) {
   int used = 0, changes = 0;
   char prev = 0;
   for (char c : last_map) {
-    if (c < '0' || c > '9') continue;
+    if (c < '0' || c >= '0' + kSeqs) continue;  // neither free nor the filler's
     used++;
     if (prev && c != prev) changes++;
     prev = c;

@@ -12,7 +12,7 @@ import { toolPath } from "../../bindings/index.js";
 import { tinyModel } from "../helpers/models.js";
 
 const program = join(dirname(toolPath("llama-simple")), "rrm-kv-placement");
-const run = (env: Record<string, string> = {}) => spawnSync(program, [tinyModel()], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 120_000 });
+const run = (env: Record<string, string> = {}, args: string[] = []) => spawnSync(program, [tinyModel(), ...args], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 120_000 });
 const changes = (out: string) => Number(/changes between neighbouring used cells: (\d+) of (\d+)/.exec(out)?.[1] ?? NaN);
 
 test("4 sequences decoded together: each one's cells lie in runs of 64 (a few changes between neighbours)", () => {
@@ -27,6 +27,18 @@ test("control: LLAMA_KV_RUN=0 gives llama.cpp's old placement, the sequences int
   assert.is(r.status, 1, r.stdout + r.stderr);
   assert.match(r.stdout, /\(interleaved\)/);
   assert.ok(changes(r.stdout) > 300, r.stdout);
+});
+
+test("a full cache (free cells in stretches of 32, no block of 64 free): the runs go on through the stretches", () => {
+  const r = run({}, ["--full"]);
+  assert.is(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /\(runs\)/);
+});
+
+test("control: a full cache with LLAMA_KV_RUN=0 interleaves", () => {
+  const r = run({ LLAMA_KV_RUN: "0" }, ["--full"]);
+  assert.is(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /\(interleaved\)/);
 });
 
 test.run();
