@@ -11,6 +11,19 @@ import { fullCollection, startMemoryUpkeep, upkeepSteps } from "../../lib/server
 const glibc = (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Runs `body` with the addon's trim counted (the real trim still runs), then puts it back. */
+async function countingTrims(body: (trims: () => number) => Promise<void>) {
+  const addon = loadAddon();
+  const real = addon.releaseFreeMemory;
+  let n = 0;
+  addon.releaseFreeMemory = () => { n++; return real!(); };
+  try {
+    await body(() => n);
+  } finally {
+    addon.releaseFreeMemory = real;
+  }
+}
+
 test("the addon tunes and trims glibc's allocator (false and nothing changed elsewhere)", () => {
   const addon = loadAddon();
   assert.type(addon.tuneAllocatorForServer, "function");
@@ -19,41 +32,32 @@ test("the addon tunes and trims glibc's allocator (false and nothing changed els
   assert.type(addon.releaseFreeMemory!(), "boolean");
 });
 
-test("the upkeep trims once after a burst, when idle; not while busy, not without traffic", async () => {
-  const addon = loadAddon();
-  const real = addon.releaseFreeMemory;
-  let trims = 0;
-  addon.releaseFreeMemory = () => { trims++; return real!(); };
+test("the upkeep trims once after a burst, when idle; not while busy, not without traffic", () => countingTrims(async (trims) => {
   let busy = true;
   const upkeep = startMemoryUpkeep(() => !busy, { delayMs: 20, minGapMs: 0, steps: { collect: false, trim: true } });
   try {
     await sleep(300);
-    assert.is(trims, 0, "no traffic, no trim");
+    assert.is(trims(), 0, "no traffic, no trim");
     upkeep.touched();
     upkeep.settled();
     await sleep(100);
-    assert.is(trims, 0, "busy: no trim");
+    assert.is(trims(), 0, "busy: no trim");
     busy = false;
     await sleep(300);
-    assert.is(trims, 1, "idle after traffic: one trim (the backstop timer)");
+    assert.is(trims(), 1, "idle after traffic: one trim (the backstop timer)");
     upkeep.touched();
     upkeep.settled();
     upkeep.settled();
     await sleep(100);
-    assert.is(trims, 2, "the next burst: one more");
+    assert.is(trims(), 2, "the next burst: one more");
     await sleep(300);
-    assert.is(trims, 2, "and no more until new traffic");
+    assert.is(trims(), 2, "and no more until new traffic");
   } finally {
     upkeep.stop();
-    addon.releaseFreeMemory = real;
   }
-});
+}));
 
-test("no run while a request is open; a trickle runs at most once per gap", async () => {
-  const addon = loadAddon();
-  const real = addon.releaseFreeMemory;
-  let trims = 0;
-  addon.releaseFreeMemory = () => { trims++; return real!(); };
+test("no run while a request is open; a trickle runs at most once per gap", () => countingTrims(async (trims) => {
   // Timers only ever fire late: each "not yet" is exact, each "has run" waits with room to spare.
   const upkeep = startMemoryUpkeep(() => true, { delayMs: 20, minGapMs: 1500, steps: { collect: false, trim: true } });
   try {
@@ -61,21 +65,20 @@ test("no run while a request is open; a trickle runs at most once per gap", asyn
     upkeep.touched();
     upkeep.settled();
     await sleep(300);
-    assert.is(trims, 0, "one request still open");
+    assert.is(trims(), 0, "one request still open");
     upkeep.settled();
     await sleep(400);
-    assert.is(trims, 1, "both answered: one run");
+    assert.is(trims(), 1, "both answered: one run");
     upkeep.touched();
     upkeep.settled();
     await sleep(300);
-    assert.is(trims, 1, "within the gap: not yet");
+    assert.is(trims(), 1, "within the gap: not yet");
     await sleep(1500);
-    assert.is(trims, 2, "after the gap: the waiting run");
+    assert.is(trims(), 2, "after the gap: the waiting run");
   } finally {
     upkeep.stop();
-    addon.releaseFreeMemory = real;
   }
-});
+}));
 
 test("the collection frees V8's garbage without --expose-gc, and leaves no gc behind", async () => {
   assert.is(typeof (globalThis as { gc?: unknown }).gc, "undefined", "this test runs without --expose-gc");
