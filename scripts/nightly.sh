@@ -22,7 +22,7 @@ for s in "${steps[@]}"; do
       run sanitize bash scripts/sanitize-tests.sh ;;
     fuzz-native) run fuzz-native bash scripts/fuzz-native.sh --runs 2000000 --seconds 1800 ;;
     fuzz-parsers) run fuzz-parsers node --import tsx test/fuzz/run.ts --runs 100000 ;;
-    damaged-gguf) run damaged-gguf env RRM_FUZZ_CASES=10000 node scripts/run-tests.mjs test/reliability/fuzz.test.ts ;;
+    damaged-gguf) run damaged-gguf env RRM_FUZZ_CASES=10000 RRM_TEST_VERBOSE=1 node scripts/run-tests.mjs test/reliability/fuzz.test.ts ;;
     soak) run soak node --expose-gc --import tsx bench/soak.ts ;;
     http-fuzz) run http-fuzz node --import tsx bench/http-fuzz.ts --requests 10000 ;;
     serve-soak) run serve-soak node --import tsx bench/http-fuzz.ts --soak --requests 20000 ;;
