@@ -26,20 +26,23 @@ function poke(path: string, at: number, bytes: Buffer) {
   closeSync(fd);
 }
 
+/** XORs one byte of the file with `mask` (a case's "flip bit M at byte N"). */
+function flipByte(path: string, at: number, mask: number) {
+  const fd = openSync(path, "r+");
+  const b = Buffer.alloc(1);
+  readSync(fd, b, 0, 1, at);
+  b[0] ^= mask;
+  writeSync(fd, b, 0, 1, at);
+  closeSync(fd);
+}
+
 function damages(src: string, rng: SeededRandom): Damage[] {
   const size = statSync(src).size;
   const L = ggufLayout(src);
   const flip = (lo: number, hi: number, kind: string): Damage => {
     const at = lo + rng.int(hi - lo);
     const bit = 1 << rng.int(8);
-    return { kind: `${kind}: flip bit ${bit} at byte ${at}`, apply: (p) => {
-      const fd = openSync(p, "r+");
-      const b = Buffer.alloc(1);
-      readSync(fd, b, 0, 1, at);
-      b[0] ^= bit;
-      writeSync(fd, b, 0, 1, at);
-      closeSync(fd);
-    } };
+    return { kind: `${kind}: flip bit ${bit} at byte ${at}`, apply: (p) => flipByte(p, at, bit) };
   };
   const out: Damage[] = [];
   for (let i = 0; i < CASES; i++) {
@@ -128,12 +131,7 @@ test("regression: a bit flip that repeats a token's text is a JS error, not an a
   for (const [at, mask] of REPEATED_TOKEN_FLIPS) {
     const path = join(dir, `repeated-${at}.gguf`);
     copyFileSync(src, path);
-    const fd = openSync(path, "r+");
-    const b = Buffer.alloc(1);
-    readSync(fd, b, 0, 1, at);
-    b[0] ^= mask;
-    writeSync(fd, b, 0, 1, at);
-    closeSync(fd);
+    flipByte(path, at, mask);
     const texts = (readGgufHeader(path).kv.get("tokenizer.ggml.tokens")!.value as GgufArray).items as string[];
     assert.ok(new Set(texts).size < texts.length, `byte ${at} XOR ${mask} no longer repeats a token (the tiny model changed: find new flips)`);
     assert.throws(() => validateModelFile(path), /tokenizer\.ggml\.tokens holds .* at ids \d+ and \d+/);
