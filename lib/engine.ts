@@ -52,9 +52,11 @@ export interface EngineOptions {
   /**
    * Results that do not depend on the load: a request with a given seed gives the same tokens,
    * verdicts and probabilities bit for bit alone or amid any other requests, on a cold or warm
-   * prefix cache, preempted or not (llama.cpp patches 0001-0003: the CPU's reference attention
-   * and matmul, each sequence's cells in position order). Needs the model loaded with
-   * `repack: false`. CPU backend only: GPU kernels are unchanged. Cost: BENCHMARKS.md. Default false.
+   * prefix cache, preempted or not (llama.cpp patches 0012-0014: the CPU's fast kernels made
+   * batch-invariant, repacked weights included; 0002: each sequence's cells in position order).
+   * Default: on when the CPU computes the model (nothing offloaded), at the default kernels' speed
+   * (BENCHMARKS.md); `false` takes the old kernels, whose results move with the load. GPU kernels
+   * are unchanged: on a GPU the default is off (`--reproducible` runs items one at a time there).
    */
   batchInvariant?: boolean;
 }
@@ -207,16 +209,13 @@ export class Engine {
       kvType: KV_TYPES[kvType].ggmlType,
       admission,
       sampleHeadroom: v.int("options.sampleHeadroom", o.sampleHeadroom, 1, 1 << 20, 64),
-      batchInvariant: v.bool("options.batchInvariant", o.batchInvariant, false),
+      batchInvariant: v.bool("options.batchInvariant", o.batchInvariant, !model.offloaded),
     };
     if (native.backendSampling && model.offloaded && onVulkan()) {
       // Reproduced on Mesa's lavapipe (test/gpu/vulkan-engine.test.ts, patches/README.md): heap
       // corruption inside ggml-vulkan as soon as a decode step carries a single sample, which
       // every request reaches when its last sample runs alone.
       throw new RrmOptionError("options.backendSampling is not available on a Vulkan device: llama.cpp's Vulkan backend (this version) corrupts memory when a decode step with backend sampling carries one sample; sample on the host (the default), or load the model with gpuLayers: 0");
-    }
-    if (native.batchInvariant && model.repack) {
-      throw new RrmOptionError("options.batchInvariant needs the model loaded with { repack: false }: repacked weights take other CPU kernels for other row counts (loadModel(path, { repack: false }))");
     }
     this.model = model;
     const addon = loadAddon();

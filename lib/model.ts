@@ -14,8 +14,8 @@ export interface LoadModelOptions {
   useMmap?: boolean;
   /**
    * Repack weights for the CPU's wide kernels where llama.cpp has them (Q4_0, Q4_K, IQ4_NL on
-   * AVX2; default true: faster prompts). Those kernels differ by row count, so a batch-invariant
-   * engine (EngineOptions.batchInvariant) needs `repack: false`.
+   * AVX2; default true: faster prompts). Batch-invariant engines run them too (patch 0013 sends
+   * every row through their 4-row gemm).
    */
   repack?: boolean;
   signal?: AbortSignal;

@@ -20,7 +20,7 @@ import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureLlamaSourceOrExit, llamaSourceCurrent } from "./llama-source.mjs";
+import { ensureLlamaSourceOrExit, llamaDir, llamaSourceCurrent } from "./llama-source.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const argv = process.argv.slice(2);
@@ -63,6 +63,9 @@ const defs = [
   // The static layout is tuned for this CPU; the portable one never is (CMakeLists.txt forces it).
   `GGML_NATIVE=${portable ? "OFF" : "ON"}`,
   `RRM_SANITIZE=${sanitize}`,
+  // The tree the source step checked: deps/llama.cpp, or RRM_LLAMA_CPP_DIR's (CMake's own default
+  // is deps/llama.cpp, so without this a tree of one's own was checked and then not built).
+  `RRM_LLAMA_DIR=${llamaDir}`,
 ];
 if (process.env.CMAKE_CUDA_ARCHITECTURES) defs.push(`CMAKE_CUDA_ARCHITECTURES=${process.env.CMAKE_CUDA_ARCHITECTURES}`);
 for (const extra of (process.env.RRM_CMAKE_ARGS ?? "").split(/\s+/).filter(Boolean)) defs.push(extra.replace(/^-D/, ""));

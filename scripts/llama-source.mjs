@@ -104,11 +104,18 @@ export function ensureLlamaSource() {
   if (process.env.RRM_LLAMA_CPP_DIR) {
     if (!existsSync(join(llamaDir, "include", "llama.h"))) throw new Error(`RRM_LLAMA_CPP_DIR=${llamaDir} has no include/llama.h`);
     // A tree of the user's own: not modified here, but it must carry the patches (the engine
-    // relies on what they add).
+    // relies on what they add): a commit with each patch's subject, as `git am` makes. (Reverse-
+    // applying each patch cannot tell: a later patch that changes the same lines makes an earlier
+    // one's reverse fail.)
+    let subjects;
+    try {
+      subjects = new Set(execFileSync("git", ["-C", llamaDir, "log", "--format=%s", "-n", "2000"], { encoding: "utf8" }).split("\n"));
+    } catch {
+      throw new Error(`RRM_LLAMA_CPP_DIR=${llamaDir} is not a git checkout: clone llama.cpp there and apply the patch set (git am ${join(patchDir, "*.patch")})`);
+    }
     for (const f of patches.files) {
-      try {
-        execFileSync("git", ["-C", llamaDir, "apply", "--reverse", "--check", join(patchDir, f)], { stdio: ["ignore", "pipe", "pipe"] });
-      } catch {
+      const subject = /^Subject: (?:\[PATCH[^\]]*\] )?(.*(?:\n [^\n]*)*)/m.exec(readFileSync(join(patchDir, f), "utf8"))?.[1].replace(/\n /g, " ");
+      if (!subject || !subjects.has(subject)) {
         throw new Error(`RRM_LLAMA_CPP_DIR=${llamaDir} lacks patches/${f}: apply the patch set there first (git am ${join(patchDir, "*.patch")})`);
       }
     }

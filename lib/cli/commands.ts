@@ -64,9 +64,11 @@ export function engineHelp() {
   --no-mmap                 read the weights into memory instead of mapping the file (a model
                             file rewritten in place then cannot change a running judge)
   --kv-mode unified|split|auto  --kv-type f16|q8_0|q4_0
-  --batch-invariant         results that do not depend on the load (same seed, same tokens and
-                            verdicts, alone or amid any other work; CPU backend; BENCHMARKS.md
-                            gives its cost)`;
+  --no-batch-invariant      the old CPU kernels, whose results move with the load (default on the
+                            CPU: batch-invariant, the same seed gives the same tokens and verdicts
+                            alone or amid any other work, at the same speed; BENCHMARKS.md)
+  --batch-invariant         ask for it where it is not the default (a model on a GPU: placement
+                            only, GPU kernels are unchanged)`;
 }
 
 /** The judge's options from the flags, range-checked before anything loads (flag-checks.ts). */

@@ -46,7 +46,8 @@ export interface EngineFlags {
   kvType?: "f16" | "q8_0" | "q4_0";
   gpuLayers: number | "auto";
   useMmap: boolean;
-  batchInvariant: boolean;
+  /** --batch-invariant / --no-batch-invariant; undefined: the engine's default (on when the CPU computes). */
+  batchInvariant?: boolean;
 }
 
 export function engineFlags(values: Values): EngineFlags {
@@ -58,8 +59,13 @@ export function engineFlags(values: Values): EngineFlags {
     kvType: choice(values, "kv-type", ["f16", "q8_0", "q4_0"] as const),
     gpuLayers: values["gpu-layers"] === undefined || values["gpu-layers"] === "auto" ? "auto" : integer(values, "gpu-layers", 0, 100000)!,
     useMmap: !values["no-mmap"],
-    batchInvariant: !!values["batch-invariant"],
+    batchInvariant: batchInvariantFlag(values),
   };
+}
+
+function batchInvariantFlag(values: Values): boolean | undefined {
+  if (values["batch-invariant"] && values["no-batch-invariant"]) throw new UsageError("--batch-invariant and --no-batch-invariant contradict each other: give one");
+  return values["batch-invariant"] ? true : values["no-batch-invariant"] ? false : undefined;
 }
 
 /** The judge's options from --votes, --max-tokens, ... (defaults are the judge's own). */

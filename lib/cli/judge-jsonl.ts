@@ -5,7 +5,7 @@
 import { loadAddon } from "../../bindings/index.js";
 import { createJudge, type CompareOptions, type Judge } from "../rrm/judge.js";
 import { itemSeed } from "../random.js";
-import { EXIT, signalExit } from "./exit-codes.js";
+import { EXIT, signalExit, UsageError } from "./exit-codes.js";
 import { concurrencyFlag, engineFlags } from "./flag-checks.js";
 import { openInput, type JsonlSource } from "./jsonl.js";
 import { openEngine } from "./options.js";
@@ -24,10 +24,10 @@ export function runHelp() {
   return `  --resume                  skip the items already in --output (same input, checked by a hash of
                             each line) and append the rest
   --shard K/N               only the items whose index is K modulo N (join shards with rrm merge)
-  --reproducible            a batch-invariant engine (--batch-invariant): every item's result is
-                            the same whatever the interruptions, shards or other work, with items
-                            still batched together (otherwise verdicts can move with the batch
-                            they ran in); on a GPU, one item at a time instead`;
+  --reproducible            every item's result the same whatever the interruptions, shards or
+                            other work: on the CPU that is the default (a batch-invariant engine,
+                            items still batched together; refused with --no-batch-invariant); on
+                            a GPU, whose kernels are not batch-invariant, one item at a time`;
 }
 
 export interface JudgeJsonlSpec<T> {
@@ -50,10 +50,12 @@ export async function judgeJsonl<T>(s: JudgeJsonlSpec<T>): Promise<number> {
   const shard = parseShard(values.shard);
   checkResume(values.resume, values.output);
   const reproducible = !!values.reproducible;
-  // Batch invariance holds on the CPU backend (llama.cpp patches 0001-0003); GPU kernels are
-  // llama.cpp's own, so there the old way stays: one item at a time, no prompt cache across items.
+  // Batch invariance holds on the CPU backend (llama.cpp patches 0012-0014, on by default there);
+  // GPU kernels are llama.cpp's own, so there the old way stays: one item at a time, no prompt
+  // cache across items.
   const flags = engineFlags(values);
   const onGpu = flags.gpuLayers !== 0 && loadAddon().systemInfo().gpuOffload;
+  if (reproducible && !onGpu && flags.batchInvariant === false) throw new UsageError("--reproducible needs batch invariance on the CPU: drop --no-batch-invariant");
   if (reproducible && !onGpu) values["batch-invariant"] = true;
   const serial = reproducible && onGpu;
   const concurrency = serial ? 1 : concurrencyFlag(values, s.defaultConcurrency);

@@ -17,6 +17,7 @@ export const ENGINE_FLAGS = {
   "gpu-layers": { type: "string" },
   "no-mmap": { type: "boolean" },
   "batch-invariant": { type: "boolean" },
+  "no-batch-invariant": { type: "boolean" },
   "no-progress": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -83,7 +84,7 @@ export async function openEngine(values: Record<string, unknown>, need: { sequen
   const path = values.model as string | undefined;
   if (!path) throw new UsageError("--model <file.gguf> is required (or try `rrm demo`, which writes its own test model)");
   const flags = engineFlags(values); // before the load: a bad flag costs nothing
-  const model = await loadModel(path, { gpuLayers: flags.gpuLayers, useMmap: flags.useMmap, repack: !flags.batchInvariant });
+  const model = await loadModel(path, { gpuLayers: flags.gpuLayers, useMmap: flags.useMmap });
   try {
     const engine = createEngine(model, {
       // Admission is by use: the KV cache is sized from free memory ("auto") and work that does

@@ -108,9 +108,6 @@ EngineWrap::EngineWrap(const Napi::CallbackInfo & info) : Napi::ObjectWrap<Engin
   cfg.kv_mode = kv == "split" ? KvMode::Split : KvMode::Unified;
   kv_mode_ = cfg.kv_mode;
   cfg.batch_invariant = o.Get("batchInvariant").ToBoolean();
-  if (cfg.batch_invariant && model_->repacked()) {
-    throw Napi::Error::New(env, "a batch-invariant engine needs the model loaded with { repack: false } (repacked weights take other kernels for other row counts)");
-  }
 
   events_ = Napi::ThreadSafeFunction::New(env, info[2].As<Napi::Function>(), "rrm-engine-events", 0, 1);
   events_.Unref(env);  // the JS side refs it while requests are in flight

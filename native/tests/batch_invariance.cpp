@@ -7,12 +7,14 @@
 // save and restore of the sequence's state in the middle (a swap), the cache's top reached (by
 // default placement wraps around; ordered placement fails the decode and the sequence is packed).
 //
-//   rrm-batch-invariance MODEL.gguf [--control] [--threads N] [--digest]
+//   rrm-batch-invariance MODEL.gguf [--control] [--threads N] [--digest] [--repack] [--kv-type q8_0]
 // Prints one line per scenario ("same" or how many rows differ) and exits 0 when, with batch
 // invariance on, every scenario is the same (1 otherwise). --control runs with it off: the same
 // scenarios then show what the patches fix (test/native/batch-invariance.test.ts checks both).
 // --digest adds each scenario's rows as one hash (FNV-1a over their bytes), to compare two runs
 // of the same build whose settings should not change a bit (e.g. LLAMA_KV_MASK_BY_CELL=0, patch 0009).
+// --repack loads the weights the default way (llama.cpp's repacked buffers: Q4_0 / Q4_K / IQ4_NL on
+// AVX2 take a 4-row gemm and a gemv; patch 0013); --kv-type stores K and V quantized (q8_0, q4_0).
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -67,6 +69,8 @@ bool decode(Run & r) {
 }
 
 // Fresh context for one scenario: unified KV, room for 64 others and fillers.
+ggml_type g_kv_type = GGML_TYPE_F16;
+
 bool open(Run & r, llama_model * model, bool invariant, int threads, int n_ctx = 8192) {
   llama_context_params cp = llama_context_default_params();
   cp.n_ctx = n_ctx;
@@ -76,6 +80,7 @@ bool open(Run & r, llama_model * model, bool invariant, int threads, int n_ctx =
   cp.kv_unified = true;
   cp.n_threads = cp.n_threads_batch = threads;
   cp.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_ENABLED;
+  cp.type_k = cp.type_v = g_kv_type;
   cp.no_perf = true;
   r.model = model;
   r.ctx = llama_init_from_model(model, cp);
@@ -169,17 +174,24 @@ int main(int argc, char ** argv) {
     std::fprintf(stderr, "usage: %s MODEL.gguf [--control] [--threads N]\n", argv[0]);
     return 2;
   }
-  bool invariant = true, digest = false;
+  bool invariant = true, digest = false, repack = false;
   int threads = 2;
   for (int i = 2; i < argc; ++i) {
     if (std::strcmp(argv[i], "--control") == 0) invariant = false;
     else if (std::strcmp(argv[i], "--digest") == 0) digest = true;
     else if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = std::atoi(argv[++i]);
+    else if (std::strcmp(argv[i], "--repack") == 0) repack = true;
+    else if (std::strcmp(argv[i], "--kv-type") == 0 && i + 1 < argc) {
+      const std::string t = argv[++i];
+      if (t == "q8_0") g_kv_type = GGML_TYPE_Q8_0;
+      else if (t == "q4_0") g_kv_type = GGML_TYPE_Q4_0;
+      else if (t != "f16") { std::fprintf(stderr, "--kv-type takes f16, q8_0 or q4_0 (got %s)\n", t.c_str()); return 2; }
+    }
   }
   llama_log_set([](ggml_log_level level, const char * text, void *) { if (level >= GGML_LOG_LEVEL_ERROR) std::fputs(text, stderr); }, nullptr);
   ggml_backend_load_all();
   llama_model_params mp = llama_model_default_params();
-  mp.use_extra_bufts = false;  // repacked weights take other kernels for other row counts
+  mp.use_extra_bufts = repack;  // repacked weights: a 4-row gemm and a gemv (patch 0013 pads to the gemm)
   mp.progress_callback = [](float, void *) { return true; };  // no progress dots
   llama_model * model = llama_model_load_from_file(argv[1], mp);
   if (!model) {

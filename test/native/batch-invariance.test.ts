@@ -1,8 +1,10 @@
-// Batch invariance (EngineOptions.batchInvariant; llama.cpp patches 0001-0003): on llama.cpp itself,
-// a teacher-forced sequence's logits equal bit for bit across batch shapes and placements
-// (native/tests/batch_invariance.cpp); on the engine, a sampled request's tokens, verdict and
-// probabilities do not move with the load or with preemption. Each check has its control: the
-// same thing without batch invariance differs, so the check could fail.
+// Batch invariance (EngineOptions.batchInvariant, on by default on the CPU; llama.cpp patches
+// 0002 and 0012-0014): on llama.cpp itself, a teacher-forced sequence's logits equal bit for bit
+// across batch shapes and placements (native/tests/batch_invariance.cpp), with Q8_0 weights, Q4_K
+// weights repacked (the default load) and a q8_0 KV cache; on the default engine, a sampled
+// request's tokens, verdict and probabilities do not move with the load or with preemption. Each
+// check has its control: the same thing with `batchInvariant: false` (the old kernels) differs, so
+// the check could fail.
 import { execFileSync, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -61,10 +63,44 @@ test("llama.cpp: the mask built by cell (0009) gives the per-token loop's logits
   }
 });
 
-test("a batch-invariant engine needs the model loaded with repack: false, and says so", async () => {
-  const model = await loadModel(tinyModel());
+// (A q8_0 KV cache with Q8_0 weights has no control that differs: a quantized cache takes the
+// one-chunk attention in every mode, and for Q8_0 weights vec_dot and tinyBLAS round alike here.
+// With repacked Q4_K weights the old kernels' gemv does differ.)
+for (const [label, model, extra] of [
+  ["Q4_K weights repacked (the default load)", () => tinyModel({ type: "q4_k" }), ["--repack"]],
+  ["Q4_K weights repacked and a q8_0 KV cache", () => tinyModel({ type: "q4_k" }), ["--repack", "--kv-type", "q8_0"]],
+] as const) {
+  test(`llama.cpp: the same checks with ${label}; the control differs`, () => {
+    const on = spawnSync(checker, [model(), "--threads", "2", ...extra], { encoding: "utf8" });
+    assert.is(on.status, 0, on.stdout + on.stderr);
+    assert.match(on.stdout, /batch-invariant: 0 of 10 scenarios differ/);
+    const off = spawnSync(checker, [model(), "--threads", "2", "--control", ...extra], { encoding: "utf8" });
+    assert.is(off.status, 0, off.stdout + off.stderr);
+    const differ = Number(/control \(batch invariance off\): (\d+) of 10/.exec(off.stdout)?.[1]);
+    assert.ok(differ >= 3, `the control should differ:\n${off.stdout}`);
+  });
+}
+
+// The proof that 0012-0014 are in the binary, by behaviour: llama_set_batch_invariant with the old
+// reference kernels (LLAMA_BATCH_INVARIANT_REF=1: use_ref, which leaves repacked weights' gemv in
+// place) is not invariant on repacked Q4_K weights; with the fast kernels (above) it is.
+test("llama.cpp: with LLAMA_BATCH_INVARIANT_REF=1 (the reference kernels) repacked Q4_K rows move, so the invariant rows above come from patches 0012-0014", () => {
+  const r = spawnSync(checker, [tinyModel({ type: "q4_k" }), "--threads", "2", "--repack"], { encoding: "utf8", env: { ...process.env, LLAMA_BATCH_INVARIANT_REF: "1" } });
+  assert.is(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /batch-invariant: [1-9]\d* of 10 scenarios differ/);
+});
+
+test("on the CPU an engine is batch-invariant by default, with repacked weights; batchInvariant: false turns it off", async () => {
+  const model = await loadModel(tinyModel({ type: "q4_k" }));
   try {
-    assert.throws(() => createEngine(model, { batchInvariant: true, contextSize: 1024 }), (e: Error) => e instanceof RrmOptionError && /repack: false/.test(e.message));
+    assert.ok(model.repack);
+    const byDefault = createEngine(model, { contextSize: 1024 });
+    assert.is(byDefault.info.batchInvariant, true);
+    byDefault.dispose();
+    const off = createEngine(model, { contextSize: 1024, batchInvariant: false });
+    assert.is(off.info.batchInvariant, false);
+    off.dispose();
+    assert.throws(() => createEngine(model, { contextSize: 1024, batchInvariant: "yes" as never }), (e: Error) => e instanceof RrmOptionError && /batchInvariant/.test(e.message));
   } finally {
     model.dispose();
   }
@@ -72,8 +108,9 @@ test("a batch-invariant engine needs the model loaded with repack: false, and sa
 
 test("temperature 0.8: a request preempted in a 256-cell cache gives a roomy run's tokens; without batch invariance it does not", async () => {
   const req: GenerateRequest = { prompt: "The history of the printing press begins in", n: 6, maxTokens: 120, ignoreEos: true, temperature: 0.8, seed: 5 };
-  const equal = async (batchInvariant: boolean) => {
-    const model = await loadModel(tinyModel(), { repack: !batchInvariant });
+  // undefined: the default engine
+  const equal = async (batchInvariant?: false) => {
+    const model = await loadModel(tinyModel());
     const large = createEngine(model, { contextSize: 8192, maxSequences: 8, threads: 2, batchInvariant });
     const small = createEngine(model, { contextSize: 256, maxSequences: 8, threads: 2, sampleHeadroom: 4, batchInvariant });
     try {
@@ -86,42 +123,47 @@ test("temperature 0.8: a request preempted in a 256-cell cache gives a roomy run
       model.dispose();
     }
   };
-  const on = await equal(true);
+  const on = await equal();
   assert.is(on.same, 6);
   assert.ok(on.relocations > 0, "the small cache filled to its top and was packed");
   const off = await equal(false);
   assert.ok(off.same < 6, "control: without batch invariance the sampled tokens move");
 });
 
-test("a compare (4 votes, temperature 0.8) alone on a fresh engine equals the same compare amid 20 others on a warm cache; without batch invariance it does not", async () => {
-  const pair = { query: "Which answer explains photosynthesis better?", a: "Plants turn light into sugar.", b: "Plants eat soil." };
-  const opts = { votes: 4, seed: 11, thinkingBudget: 20, earlyStop: false, temperature: 0.8 };
-  const run = async (batchInvariant: boolean) => {
-    const model = await loadModel(tinyRrmModel(), { repack: !batchInvariant });
-    try {
-      const fresh = createEngine(model, { threads: 2, contextSize: 32768, batchInvariant });
-      const alone = await createJudge(fresh).compare(pair, opts);
-      fresh.dispose();
-      const warm = createEngine(model, { threads: 2, contextSize: 32768, batchInvariant });
-      const judge = createJudge(warm);
-      await Promise.all(Array.from({ length: 3 }, (_, i) => judge.compare({ ...pair, b: `Other ${i}.` }, { ...opts, seed: 100 + i })));
-      const others = Array.from({ length: 20 }, (_, i) => judge.compare({ query: pair.query, a: `Answer ${i}`, b: pair.b }, { ...opts, seed: 200 + i }));
-      const loaded = await judge.compare(pair, opts);
-      await Promise.all(others);
-      warm.dispose();
-      return { alone, loaded };
-    } finally {
-      model.dispose();
-    }
-  };
-  const on = await run(true);
-  assert.equal(on.loaded.samples.map((s) => s.text), on.alone.samples.map((s) => s.text));
-  assert.equal(on.loaded.samples.map((s) => s.verdict), on.alone.samples.map((s) => s.verdict));
-  assert.is(on.loaded.probabilityA, on.alone.probabilityA);
-  assert.equal(on.loaded.votes, on.alone.votes);
-  const off = await run(false);
-  const same = off.alone.samples.filter((s, i) => s.text === off.loaded.samples[i].text).length;
-  assert.ok(same < 4 || off.alone.probabilityA !== off.loaded.probabilityA, "control: without batch invariance the record moves with the load");
-});
+// The default engine, Q8_0 and Q4_K (repacked) weights: a compare alone on a fresh engine, then the
+// same compare amid 1, 3, 20 and 63 other compares on a warm cache (its prompt cached by earlier
+// work), must give the same record. The control (batchInvariant: false) must move somewhere.
+for (const type of ["q8_0", "q4_k"] as const) {
+  test(`default engine, ${type}: a compare (4 votes, temperature 0.8) alone equals the same compare amid 1, 3, 20 and 63 others on a warm cache; batchInvariant: false moves`, async () => {
+    const pair = { query: "Which answer explains photosynthesis better?", a: "Plants turn light into sugar.", b: "Plants eat soil." };
+    const opts = { votes: 4, seed: 11, thinkingBudget: 20, earlyStop: false, temperature: 0.8 };
+    const record = (r: Awaited<ReturnType<ReturnType<typeof createJudge>["compare"]>>) => JSON.stringify([r.samples.map((s) => [s.text, s.verdict]), r.votes, r.probabilityA]);
+    const run = async (batchInvariant?: false) => {
+      const model = await loadModel(tinyRrmModel({ type }));
+      try {
+        const fresh = createEngine(model, { threads: 2, contextSize: 32768, batchInvariant });
+        const alone = record(await createJudge(fresh).compare(pair, opts));
+        fresh.dispose();
+        const warm = createEngine(model, { threads: 2, contextSize: 32768, maxSequences: 240, batchInvariant });
+        const judge = createJudge(warm);
+        await judge.compare({ ...pair, b: "Warm-up." }, { ...opts, seed: 99 });
+        const amid: string[] = [];
+        for (const count of [1, 3, 20, 63]) {
+          const others = Array.from({ length: count }, (_, i) => judge.compare({ query: pair.query, a: `Answer ${count}-${i}`, b: pair.b }, { ...opts, votes: 1, seed: 200 + i }));
+          amid.push(record(await judge.compare(pair, opts)));
+          await Promise.all(others);
+        }
+        warm.dispose();
+        return { alone, amid };
+      } finally {
+        model.dispose();
+      }
+    };
+    const on = await run();
+    for (const r of on.amid) assert.is(r, on.alone);
+    const off = await run(false);
+    assert.ok(off.amid.some((r) => r !== off.alone), "control: with batchInvariant: false the record moves with the load");
+  });
+}
 
 test.run();

@@ -1,6 +1,7 @@
 // rrm eval, resume and shards on the real engine with the test model: the summary's arithmetic
 // from the per-item output; runs killed (SIGKILL) and interrupted (SIGINT) at random points and
-// resumed, and 3 merged shards, write the bytes of an uninterrupted --reproducible run.
+// resumed, and 3 merged shards, write the bytes of an uninterrupted run, on the default engine
+// (batch-invariant on the CPU: no flag needed).
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -69,9 +70,9 @@ function runKilled(args: string[], out: string, signal: NodeJS.Signals, afterByt
 const compareInput = join(dir, "pairs.jsonl");
 writeFileSync(compareInput, Array.from({ length: 10 }, (_, i) => JSON.stringify({ id: i, query: `Query number ${i}?`, a: `First answer ${i}`, b: `Second answer ${i}` })).join("\n") + "\n");
 
-test("compare --reproducible: SIGKILL and SIGINT at random points, resumed, equal an uninterrupted run", async () => {
+test("compare (default engine): SIGKILL and SIGINT at random points, resumed, equal an uninterrupted run", async () => {
   const full = join(dir, "full.jsonl");
-  const args = (out: string) => ["compare", ...judge(), "--temperature", "0.8", "--seed", "7", "--reproducible", "-i", compareInput, "-o", out];
+  const args = (out: string) => ["compare", ...judge(), "--temperature", "0.8", "--seed", "7", "-i", compareInput, "-o", out];
   assert.is(rrm(args(full)).status, 0);
   const expected = readFileSync(full, "utf8");
   assert.is(expected.trim().split("\n").length, 10);
@@ -85,8 +86,8 @@ test("compare --reproducible: SIGKILL and SIGINT at random points, resumed, equa
   assert.is(readFileSync(out, "utf8"), expected);
 });
 
-test("eval in 3 shards, merged, equals the unsharded run byte for byte; merge --eval summarizes", () => {
-  const base = ["eval", ...judge(), "--reproducible", "-i", evalInput];
+test("eval in 3 shards (default engine), merged, equals the unsharded run byte for byte; merge --eval summarizes", () => {
+  const base = ["eval", ...judge(), "-i", evalInput];
   const full = join(dir, "eval-full.jsonl");
   rrm([...base, "-o", full]);
   const shards = [0, 1, 2].map((k) => join(dir, `eval-shard${k}.jsonl`));
@@ -98,10 +99,10 @@ test("eval in 3 shards, merged, equals the unsharded run byte for byte; merge --
   assert.is(JSON.parse(readFileSync(join(dir, "merged.json"), "utf8")).items, 10);
 });
 
-test("rank --reproducible (knockout rounds batched together, early stop, both orders): shards merged equal one run", () => {
+test("rank (default engine; knockout rounds batched together, early stop, both orders): shards merged equal one run; --no-batch-invariant's do not", () => {
   const input = join(dir, "cands.jsonl");
   writeFileSync(input, Array.from({ length: 4 }, (_, i) => JSON.stringify({ query: `Task ${i}`, candidates: Array.from({ length: 5 }, (_, k) => `Candidate ${k} for task ${i}`) })).join("\n") + "\n");
-  const args = ["rank", "--model", tinyRrmModel(), "--votes", "4", "--swap", "alternate", "--thinking-budget", "10", "--max-tokens", "16", "--temperature", "0.9", "--threads", "2", "--no-progress", "--reproducible", "-i", input];
+  const args = ["rank", "--model", tinyRrmModel(), "--votes", "4", "--swap", "alternate", "--thinking-budget", "10", "--max-tokens", "16", "--temperature", "0.9", "--threads", "2", "--no-progress", "-i", input];
   const full = join(dir, "rank-full.jsonl");
   assert.is(rrm([...args, "-o", full]).status, 0);
   const again = join(dir, "rank-again.jsonl");
@@ -112,6 +113,15 @@ test("rank --reproducible (knockout rounds batched together, early stop, both or
   const merged = join(dir, "rank-merged.jsonl");
   assert.is(rrm(["merge", "-o", merged, ...shards]).status, 0);
   assert.is(readFileSync(merged, "utf8"), readFileSync(full, "utf8"));
+  // The control: the old kernels, the same shards and merge; the verdicts move with the batches.
+  const off = [...args, "--no-batch-invariant"];
+  const offFull = join(dir, "rank-off-full.jsonl");
+  assert.is(rrm([...off, "-o", offFull]).status, 0);
+  const offShards = [0, 1].map((k) => join(dir, `rank-off-shard${k}.jsonl`));
+  offShards.forEach((p, k) => assert.is(rrm([...off, "-o", p, "--shard", `${k}/2`]).status, 0));
+  const offMerged = join(dir, "rank-off-merged.jsonl");
+  assert.is(rrm(["merge", "-o", offMerged, ...offShards]).status, 0);
+  assert.is.not(readFileSync(offMerged, "utf8"), readFileSync(offFull, "utf8"));
 });
 
 test("--resume without --output, or a bad --shard, fails before the model loads", () => {
