@@ -2,6 +2,7 @@
 import { writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { CompareOptions } from "../rrm/judge.js";
+import { castVotes } from "../rrm/votes.js";
 import { rankReportHtml } from "../report/rank-report.js";
 import { addonLoadInfo, loadAddon, type AddonLoadInfo } from "../../bindings/index.js";
 import { makeTestModel } from "../testmodel/make-model.js";
@@ -93,7 +94,7 @@ export async function compareCommand(argv: string[]): Promise<number> {
     work: async (judge, item, opts, bar) => {
       const count = bar.tokenCounter();
       const res = await judge.compare(item, { ...opts, onProgress: (p) => count(p.generatedTokens) });
-      bar.votes += res.votes.a + res.votes.b + res.votes.invalid;
+      bar.votes += castVotes(res.votes);
       return {
         ...withId(item.id),
         winner: res.winner, reason: res.reason, votes: res.votes, probabilityA: res.probabilityA, earlyStopped: res.earlyStopped,

@@ -17,6 +17,7 @@ import { swissRoundsPlayed } from "../tournament/swiss.js";
 import { SERVER_LIMITS } from "./limits.js";
 import { compareBody, getRewardBody, JUDGE_OPTION_KEYS, rankBody, rewardsBody } from "./schemas.js";
 import { voteCeiling } from "../rrm/adaptive-votes.js";
+import { castVotes } from "../rrm/votes.js";
 
 export interface ServerOptions {
   /** Judge defaults (the CLI's --votes, --max-tokens, ...); a body's own options win. */
@@ -191,7 +192,7 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
     return { ...o.defaults, ...extra, ...own };
   };
   const votesOf = (opts: CompareOptions) => voteCeiling(opts.votes);
-  const compareJudgments = (r: CompareResult) => r.votes.a + r.votes.b + r.votes.invalid;
+  const compareJudgments = (r: CompareResult) => castVotes(r.votes);
 
   app.get("/health", async (_req, reply) => {
     if (!judge) return reply.code(503).send({ status: "loading" });
