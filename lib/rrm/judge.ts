@@ -42,15 +42,32 @@ export class Judge implements PairJudge {
   readonly prompter: PresetPrompter;
   readonly defaults: CompareOptions;
   readonly #forced: { tokens: number[]; probe: [number, number]; thinkEnd: number } | null;
+  readonly #options: JudgeOptions;
+  readonly #others = new Map<string, Judge>();
 
   constructor(engine: Engine, options: JudgeOptions = {}) {
     this.engine = engine;
+    this.#options = options;
     const { preset, reason } = resolveJudge(options.judge, { name: engine.model.info.name, path: engine.model.info.path });
     this.preset = preset;
     this.choice = reason;
     this.prompter = new PresetPrompter(engine.model, preset, options.chatTemplate);
     this.defaults = options.defaults ?? {};
     this.#forced = forcedVerdictTokens(engine, preset);
+  }
+
+  /**
+   * The same engine and defaults with another preset (a name or "auto"); made once per name, so a
+   * server can take a judge per request. This judge itself for its own preset's name.
+   */
+  withJudge(name: string): Judge {
+    if (name === this.preset.name) return this;
+    let j = this.#others.get(name);
+    if (!j) {
+      j = new Judge(this.engine, { ...this.#options, judge: name as JudgeSpec, chatTemplate: undefined });
+      this.#others.set(name, j);
+    }
+    return j;
   }
 
   async compare(input: CompareInput, options: CompareOptions = {}): Promise<CompareResult> {

@@ -131,6 +131,17 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
     if (changed) throw new HttpError(503, changed);
     return judge;
   };
+  /** The judge a body's "judge" field names (lib/judges), else the server's own. */
+  const judgeFor = (body: { judge?: string }) => {
+    const j = requireJudge();
+    if (body.judge === undefined) return j;
+    if (typeof j.withJudge !== "function") throw new HttpError(400, "this server's judge cannot switch presets");
+    try {
+      return j.withJudge(body.judge);
+    } catch (e) {
+      throw new HttpError(400, `judge: ${(e as Error).message}`);
+    }
+  };
 
   /** Admits `judgments` to the queue, or answers 429; the job aborts on disconnect or timeout. */
   const admit = (req: FastifyRequest, reply: FastifyReply, judgments: number): Job => {
@@ -207,8 +218,8 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
   });
 
   app.post("/v1/compare", { schema: { body: compareBody } }, async (req, reply) => {
-    const j = requireJudge();
     const body = req.body as Record<string, any>;
+    const j = judgeFor(body);
     const opts = optionsOf(body);
     const pairs: { query: string; a: string; b: string; id?: unknown }[] = body.pairs ?? [{ query: body.query, a: body.a, b: body.b }];
     const job = admit(req, reply, pairs.length * votesOf(opts));
@@ -219,8 +230,8 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
   });
 
   app.post("/v1/rank", { schema: { body: rankBody } }, async (req, reply) => {
-    const j = requireJudge();
     const body = req.body as Record<string, any>;
+    const j = judgeFor(body);
     const opts = optionsOf(body);
     const n: number = body.candidates.length;
     const matches = body.strategy === "elo" ? (n * (n - 1)) / 2 : body.strategy === "swiss" ? swissRoundsPlayed(n, body.rounds) * Math.floor(n / 2) : n - 1;
@@ -254,8 +265,8 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
     j.compare({ query, a: first, b: second }, { swap: "none", ...opts, seed, signal });
 
   app.post("/v1/rewards", { schema: { body: rewardsBody } }, async (req, reply) => {
-    const j = requireJudge();
     const body = req.body as Record<string, any>;
+    const j = judgeFor(body);
     const mode: RewardMode = body.mode ?? "baseline";
     if (mode === "reference" && body.reference === undefined) throw new HttpError(400, `reference is required with mode "reference"`);
     if (mode !== "swiss" && body.rounds !== undefined) throw new HttpError(400, `rounds applies to mode "swiss" only`);
@@ -270,18 +281,24 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
     return { rewards: r.rewards, mode: r.mode, matches: r.matches, ...(r.rounds !== undefined ? { rounds: r.rounds } : {}), details: r.details };
   });
 
-  // OpenRLHF: groups form across requests, so each response is judged once its group is complete.
-  let grouper: RewardGrouper | undefined;
+  // OpenRLHF: groups form across requests, so each response is judged once its group is complete
+  // (one set of groups per judge preset: a group is judged by one judge).
+  const groupers = new Map<Judge, RewardGrouper>();
   const groupSignal = new AbortController();
   setMaxListeners(0, groupSignal.signal); // shared by every group's judgments (listeners removed as each ends)
   app.post("/get_reward", { schema: { body: getRewardBody } }, async (req, reply) => {
-    const j = requireJudge();
-    const body = req.body as { query: string[]; prompts?: string[]; labels?: (string | null)[] };
+    const body = req.body as { query: string[]; prompts?: string[]; labels?: (string | null)[]; judge?: string };
+    const j = judgeFor(body);
     if (body.prompts && body.prompts.length !== body.query.length) throw new HttpError(400, `prompts has ${body.prompts.length} entries but query has ${body.query.length}`);
     if (body.labels && body.labels.length !== body.query.length) throw new HttpError(400, `labels has ${body.labels.length} entries but query has ${body.query.length}`);
     const opts = optionsOf({});
-    grouper ??= new RewardGrouper(o.rewardGroups, (question, responses) =>
-      groupRewards(responses, { mode: o.rewardGroups.mode, seed: opts.seed ?? 0 }, judgeGroup(j, groupSignal.signal, opts)(question)));
+    let grouper = groupers.get(j);
+    if (!grouper) {
+      grouper = new RewardGrouper(o.rewardGroups, (question, responses) =>
+        groupRewards(responses, { mode: o.rewardGroups.mode, seed: opts.seed ?? 0 }, judgeGroup(j, groupSignal.signal, opts)(question)));
+      groupers.set(j, grouper);
+    }
+    const g = grouper;
     const job = admit(req, reply, body.query.length * votesOf(opts));
     const results = await run(job, (signal) => Promise.all(body.query.map(async (q, i) => {
       const { question, response } = splitQuery(q, body.prompts?.[i]);
@@ -290,7 +307,7 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
         const g = await groupRewards([response], { mode: "reference", seed: opts.seed ?? 0, reference: label }, judgeGroup(j, signal, opts)(question));
         return g.details[0];
       }
-      return grouper!.add(body.prompts?.[i] ?? question, question, response);
+      return g.add(body.prompts?.[i] ?? question, question, response);
     })), (rs) => rs.length * votesOf(opts));
     const rewards = results.map((r) => r.reward);
     return {
@@ -309,7 +326,7 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
     get inFlightJudgments() { return queued; },
     async drain(deadlineMs: number) {
       draining = true;
-      grouper?.flushAll();
+      for (const g of groupers.values()) g.flushAll();
       const until = Date.now() + deadlineMs;
       while (jobs.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
       for (const job of jobs) job.controller.abort(new HttpError(503, "the server shut down before this request finished"));
