@@ -197,10 +197,14 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
     }
   };
 
-  const optionsOf = (body: Record<string, unknown>, extra: Partial<CompareOptions> = {}): CompareOptions => {
+  const optionsOf = (body: Record<string, unknown>, extra: Partial<CompareOptions> = {}, j?: Judge): CompareOptions => {
     const own: Record<string, unknown> = {};
     for (const k of JUDGE_OPTION_KEYS) if (body[k] !== undefined) own[k] = body[k];
-    return { ...o.defaults, ...extra, ...own };
+    const opts: CompareOptions = { ...o.defaults, ...extra, ...own };
+    // The server's default thinking budget applies to judges that can force a verdict; a request
+    // that asks for a budget with one that cannot gets the judge's 400.
+    if (j?.preset && !j.preset.forced && own.thinkingBudget === undefined) delete opts.thinkingBudget;
+    return opts;
   };
   const votesOf = (opts: CompareOptions) => voteCeiling(opts.votes);
   const compareJudgments = (r: CompareResult) => castVotes(r.votes);
@@ -220,7 +224,7 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
   app.post("/v1/compare", { schema: { body: compareBody } }, async (req, reply) => {
     const body = req.body as Record<string, any>;
     const j = judgeFor(body);
-    const opts = optionsOf(body);
+    const opts = optionsOf(body, {}, j);
     const pairs: { query: string; a: string; b: string; id?: unknown }[] = body.pairs ?? [{ query: body.query, a: body.a, b: body.b }];
     const job = admit(req, reply, pairs.length * votesOf(opts));
     const results = await run(job, (signal) => Promise.all(pairs.map((p) => j.compare({ query: p.query, a: p.a, b: p.b }, { ...opts, signal }))),
@@ -232,7 +236,7 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
   app.post("/v1/rank", { schema: { body: rankBody } }, async (req, reply) => {
     const body = req.body as Record<string, any>;
     const j = judgeFor(body);
-    const opts = optionsOf(body);
+    const opts = optionsOf(body, {}, j);
     const n: number = body.candidates.length;
     const matches = body.strategy === "elo" ? (n * (n - 1)) / 2 : body.strategy === "swiss" ? swissRoundsPlayed(n, body.rounds) * Math.floor(n / 2) : n - 1;
     // A budget is the most judgments the ranking can take.
@@ -270,7 +274,7 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
     const mode: RewardMode = body.mode ?? "baseline";
     if (mode === "reference" && body.reference === undefined) throw new HttpError(400, `reference is required with mode "reference"`);
     if (mode !== "swiss" && body.rounds !== undefined) throw new HttpError(400, `rounds applies to mode "swiss" only`);
-    const opts = optionsOf(body);
+    const opts = optionsOf(body, {}, j);
     const n: number = body.responses.length;
     const matches = mode === "reference" ? n : mode === "baseline" ? n - 1 : mode === "baselines" ? n * Math.min(body.k ?? 2, n)
       : mode === "swiss" ? swissRoundsPlayed(n, body.rounds) * Math.floor(n / 2) : n * Math.min(body.m ?? 2, n - 1);
@@ -291,7 +295,7 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
     const j = judgeFor(body);
     if (body.prompts && body.prompts.length !== body.query.length) throw new HttpError(400, `prompts has ${body.prompts.length} entries but query has ${body.query.length}`);
     if (body.labels && body.labels.length !== body.query.length) throw new HttpError(400, `labels has ${body.labels.length} entries but query has ${body.query.length}`);
-    const opts = optionsOf({});
+    const opts = optionsOf({}, {}, j);
     let grouper = groupers.get(j);
     if (!grouper) {
       grouper = new RewardGrouper(o.rewardGroups, (question, responses) =>
