@@ -6,8 +6,13 @@ export {
 } from "./engine.js";
 export { createJudge, Judge, FORCED_VERDICT_TEXT, type CompareInput, type CompareOptions, type CompareResult, type JudgeSample, type JudgeOptions, type SwapPolicy, type PairJudge } from "./rrm/judge.js";
 export { RrmPrompter, RRM_SYSTEM_PROMPT, rrmUserPrompt } from "./rrm/prompt.js";
+export {
+  judgePresets, JUDGE_PRESET_NAMES, autoJudge, resolveJudge, customPreset, loadCustomPreset,
+  type JudgePreset, type JudgePresetName, type JudgeSpec, type JudgeChoice, type ChatMessage, type ShownPair, type ShownVerdict, type ForcedVerdict, type PresetSource, type CustomPresetSpec,
+} from "./judges/index.js";
+export { PresetPrompter, renderMessages } from "./judges/prompter.js";
 export { parseVerdict, type ParsedVerdict, type InvalidReason } from "./rrm/verdict.js";
-export { majority, decidedSide, type VoteCount, type Side, type TieBreak } from "./rrm/votes.js";
+export { majority, decidedSide, castVotes, type VoteCount, type Side, type TieBreak } from "./rrm/votes.js";
 export { knockout, type KnockoutResult } from "./tournament/knockout.js";
 export { onlineElo, rankByRating, ELO_DEFAULTS, type RatedMatch } from "./tournament/elo.js";
 export { bradleyTerry, bootstrapIntervals } from "./tournament/bradley-terry.js";

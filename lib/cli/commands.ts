@@ -2,9 +2,12 @@
 import { writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { CompareOptions } from "../rrm/judge.js";
+import { castVotes } from "../rrm/votes.js";
 import { rankReportHtml } from "../report/rank-report.js";
 import { addonLoadInfo, loadAddon, type AddonLoadInfo } from "../../bindings/index.js";
-import { makeTestModel } from "../testmodel/make-model.js";
+import { JUDGE_VOCABULARY, makeTestModel } from "../testmodel/make-model.js";
+import { autoJudge } from "../judges/index.js";
+import { judgesTable } from "./judge-choice.js";
 import { ENGINE_FLAGS, JUDGE_FLAGS, intFlag, openEngine, parse, UsageError } from "./options.js";
 import { judgeFlags } from "./flag-checks.js";
 import { judgeJsonl, runHelp, RUN_FLAGS } from "./judge-jsonl.js";
@@ -26,12 +29,18 @@ ${judgeHelp()}`,
   --report FILE             a self-contained HTML report (knockout brackets / ELO ratings /
                             Swiss standings; where a budget went)
 ${judgeHelp()}`,
-  demo: `rrm demo [--candidates 8] [--votes 4] [--shape tiny|0.5b] [--threads N]
+  demo: `rrm demo [--candidates 8] [--votes 4] [--shape tiny|0.5b] [--threads N] [--judge NAME]
   Writes an RRM-vocabulary test model (random weights, cached), runs a knockout tournament on it
   and prints the bracket, the winner and the throughput. Random weights give noise text; the
-  verdicts come from the thinking budget's forced answer.`,
-  "make-model": `rrm make-model [--shape tiny|0.5b|1.5b|7b|14b] [--type f16|q8_0|q4_k] [--vocab qwen2|rrm] [--seed N] [--out FILE]
-  Writes a Qwen2 GGUF with random weights and the real Qwen2 tokenizer; prints its path.`,
+  verdicts come from the thinking budget's forced answer. --judge rm-r1-reasoning, j1 or
+  think-rm-binary: that judge family's test model and preset instead.`,
+  "make-model": `rrm make-model [--shape tiny|0.5b|1.5b|7b|14b] [--type f16|q8_0|q4_k] [--vocab qwen2|rrm] [--judge NAME] [--seed N] [--out FILE]
+  Writes a Qwen2 GGUF with random weights and the real Qwen2 tokenizer; prints its path.
+  --judge NAME: a judge family's test model instead (its base model's vocabulary and chat
+  template: R1-Distill, Qwen2.5-Instruct, or Llama-3.1 with the llama architecture).`,
+  judges: `rrm judges
+  Lists the judge presets: models, verdict rule, ties, forced verdicts, and the source each
+  prompt and rule were copied from.`,
   info: `rrm info [--model FILE [--context N] [--kv-type f16|q8_0|q4_0] [--max-sequences N]]
   Prints the compiled-in backends, the devices found, the model's metadata, and the KV cache an
   engine gets with these settings (cells, bytes per cell, KV bytes, how the size was chosen).`,
@@ -39,6 +48,10 @@ ${judgeHelp()}`,
 
 export function judgeHelp() {
   return `  -m, --model FILE          GGUF judge model (e.g. an RRM-7B conversion)
+  --judge NAME              the judge's prompt and verdict rule: rrm (default), rm-r1-reasoning,
+                            rm-r1-instruct, j1, j1-scores, judgelrm, think-rm, think-rm-binary,
+                            auto (from the model's name; says what it picked) or custom with
+                            --judge-template FILE --judge-verdict REGEX (see \`rrm judges\`)
   -v, --votes N             sampled judgments per pair, majority vote (default 1)
   --confidence C            adaptive votes: waves until the verdict is settled at C (0.5..1,
                             e.g. 0.9), at most --votes per pair (default 9)
@@ -95,7 +108,7 @@ export async function compareCommand(argv: string[]): Promise<number> {
     work: async (judge, item, opts, bar) => {
       const count = bar.tokenCounter();
       const res = await judge.compare(item, { ...opts, onProgress: (p) => count(p.generatedTokens) });
-      bar.votes += res.votes.a + res.votes.b + res.votes.invalid;
+      bar.votes += castVotes(res.votes);
       return {
         ...withId(item.id),
         winner: res.winner, reason: res.reason, votes: res.votes, probabilityA: res.probabilityA, earlyStopped: res.earlyStopped,
@@ -150,10 +163,12 @@ export async function rankCommand(argv: string[]): Promise<number> {
 }
 
 export async function makeModelCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { shape: { type: "string" }, type: { type: "string" }, vocab: { type: "string" }, seed: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" } });
+  const { values } = parse(argv, { shape: { type: "string" }, type: { type: "string" }, vocab: { type: "string" }, judge: { type: "string" }, seed: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" } });
   if (values.help) return console.log(HELP["make-model"]), 0;
+  if (values.judge !== undefined && values.vocab !== undefined) throw new UsageError("--judge picks the vocabulary: give --judge or --vocab, not both");
+  if (values.judge !== undefined && !(values.judge in JUDGE_VOCABULARY)) throw new UsageError(`--judge expects one of ${Object.keys(JUDGE_VOCABULARY).join(", ")}, got ${JSON.stringify(values.judge)}`);
   const t0 = Date.now();
-  const path = makeTestModel({ shape: values.shape as never, type: values.type as never, vocabulary: values.vocab as never, seed: intFlag(values, "seed"), path: values.out });
+  const path = makeTestModel({ shape: values.shape as never, type: values.type as never, vocabulary: values.vocab as never, judge: values.judge as never, seed: intFlag(values, "seed"), path: values.out });
   console.error(`wrote in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   console.log(path);
   return 0;
@@ -172,6 +187,8 @@ export async function infoCommand(argv: string[]): Promise<number> {
     const { model, engine } = await openEngine(values, { sequences: 16 });
     const { chatTemplate, ...rest } = model.info;
     console.log(JSON.stringify({ ...rest, chatTemplate: chatTemplate ? `${chatTemplate.length} characters` : null }, null, 2));
+    const auto = autoJudge({ name: model.info.name, path: model.info.path });
+    console.log(`judge (--judge auto): ${auto.preset.name} (${auto.reason})`);
     const e = engine.info;
     console.log(`engine: ${e.contextSize} KV cells (${e.kvMode}, ${e.kvType}), ${e.bytesPerCell} bytes per cell, ${(e.kvBytes / 2 ** 20).toFixed(0)} MiB of KV; ${e.contextSource}; maxSequences ${e.maxSequences}; admission ${e.admission}`);
     engine.dispose();
@@ -180,6 +197,13 @@ export async function infoCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
+
+export async function judgesCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { help: { type: "boolean", short: "h" } });
+  if (values.help) return console.log(HELP.judges), 0;
+  console.log(judgesTable());
+  return 0;
+}
 
 /** rrm info's account of which binary and backends were loaded, and why. */
 export function describeLoad(info: AddonLoadInfo): string[] {

@@ -2,10 +2,12 @@
 // itself, with the bracket, the winner and the throughput.
 import { createEngine } from "../engine.js";
 import { loadModel } from "../model.js";
+import { judgePresets, type JudgePreset } from "../judges/index.js";
 import { createJudge } from "../rrm/judge.js";
-import { makeTestModel } from "../testmodel/make-model.js";
+import { makeTestModel, type JudgeFamilyName } from "../testmodel/make-model.js";
 import { HELP } from "./commands.js";
-import { intFlag, parse } from "./options.js";
+import { judgeLine } from "./judge-choice.js";
+import { intFlag, parse, UsageError } from "./options.js";
 import { ProgressBar } from "./progress.js";
 
 const QUERY = "Explain in one paragraph why the sky is blue.";
@@ -21,7 +23,7 @@ const CANDIDATES = [
 ];
 
 export async function demoCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { candidates: { type: "string" }, votes: { type: "string" }, shape: { type: "string" }, threads: { type: "string" }, seed: { type: "string" }, "thinking-budget": { type: "string" }, help: { type: "boolean", short: "h" } });
+  const { values } = parse(argv, { candidates: { type: "string" }, votes: { type: "string" }, shape: { type: "string" }, threads: { type: "string" }, seed: { type: "string" }, "thinking-budget": { type: "string" }, judge: { type: "string" }, help: { type: "boolean", short: "h" } });
   if (values.help) return console.log(HELP.demo), 0;
   const n = intFlag(values, "candidates", 8)!;
   const votes = intFlag(values, "votes", 4)!;
@@ -29,12 +31,20 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const seed = intFlag(values, "seed", 1)!;
   const candidates = Array.from({ length: n }, (_, i) => CANDIDATES[i % CANDIDATES.length] + (i >= CANDIDATES.length ? ` (variant ${Math.floor(i / CANDIDATES.length)})` : ""));
 
-  console.log(`Writing (or reusing) an RRM-vocabulary ${values.shape ?? "tiny"} test model with random weights...`);
-  const path = makeTestModel({ shape: (values.shape as never) ?? "tiny", type: "q8_0", vocabulary: "rrm" });
+  // --judge: that family's test model. A random-weight model never writes a verdict, so the demo
+  // needs one the thinking budget can force.
+  const name = (values.judge as string | undefined) ?? "rrm";
+  const preset = (judgePresets as Record<string, JudgePreset>)[name];
+  const forcible = Object.values(judgePresets).filter((p) => p.forced).map((p) => p.name);
+  if (!preset) throw new UsageError(`--judge expects one of ${Object.keys(judgePresets).join(", ")}, got ${JSON.stringify(name)}`);
+  if (!preset.forced) throw new UsageError(`the demo's random-weight model never writes a verdict and the ${name} judge's cannot be forced (${preset.rule}); try --judge ${forcible.join(", ")}`);
+  console.log(`Writing (or reusing) a ${name} test model (${values.shape ?? "tiny"}, random weights)...`);
+  const path = makeTestModel({ shape: (values.shape as never) ?? "tiny", type: "q8_0", judge: name as JudgeFamilyName });
   console.log(`  ${path}`);
   const model = await loadModel(path);
   const engine = createEngine(model, { contextSize: 16384, maxSequences: Math.min(240, votes * Math.ceil(n / 2)), threads: intFlag(values, "threads") });
-  const judge = createJudge(engine);
+  const judge = createJudge(engine, { judge: name as never });
+  console.log(judgeLine(judge));
   const bar = new ProgressBar("knockout", n - 1);
   try {
     const r = await judge.rank(QUERY, candidates, {

@@ -9,6 +9,7 @@ import { EXIT, signalExit, UsageError } from "./exit-codes.js";
 import { concurrencyFlag, engineFlags } from "./flag-checks.js";
 import { openInput, type JsonlSource } from "./jsonl.js";
 import { openEngine } from "./options.js";
+import { judgeLine, judgeSpecFromFlags } from "./judge-choice.js";
 import { lockOutput, type OutputLock } from "./output-lock.js";
 import { ProgressBar } from "./progress.js";
 import { checkResume, parseShard, runItems, type ItemContext, type Shard } from "./run-items.js";
@@ -73,9 +74,18 @@ export async function judgeJsonl<T>(s: JudgeJsonlSpec<T>): Promise<number> {
 
 async function judgeWithLock<T>(s: JudgeJsonlSpec<T>, run: { shard?: Shard; concurrency: number; reproducible: boolean; runSeed: number; file?: string; input: JsonlSource }): Promise<number> {
   const { values } = s;
+  const spec = judgeSpecFromFlags(values); // before the load: a bad flag costs nothing
   const { model, engine } = await openEngine(values, { sequences: Math.min(240, voteCeiling(s.options.votes) * run.concurrency * s.pairsPerItem) });
   if (run.reproducible) engine.setPrefixCache(false);
-  const judge = createJudge(engine);
+  let judge: Judge;
+  try {
+    judge = createJudge(engine, { judge: spec });
+  } catch (e) {
+    engine.dispose();
+    model.dispose();
+    throw e;
+  }
+  console.error(judgeLine(judge));
   const bar = new ProgressBar(s.label, undefined, !values["no-progress"]);
   const t0 = Date.now();
   try {

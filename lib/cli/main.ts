@@ -1,5 +1,5 @@
 // `rrm`: the command line. Subcommands live in commands.ts and demo.ts.
-import { compareCommand, HELP, infoCommand, makeModelCommand, rankCommand } from "./commands.js";
+import { compareCommand, HELP, infoCommand, judgesCommand, makeModelCommand, rankCommand } from "./commands.js";
 import { CliError, EXIT, UsageError } from "./exit-codes.js";
 import { demoCommand } from "./demo.js";
 import { BENCH_HELP, benchCommand } from "./bench.js";
@@ -17,6 +17,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   demo: demoCommand,
   "make-model": makeModelCommand,
   info: infoCommand,
+  judges: judgesCommand,
 };
 
 const USAGE = `rrm: run reward reasoning models (RRM LLM judges) locally
@@ -33,6 +34,7 @@ Commands:
   demo         a knockout tournament on a test model written on the spot
   make-model   write a random-weight Qwen2 test model (GGUF)
   info         backends, devices and model metadata
+  judges       the judge presets (--judge): models, verdict rules, sources
 `;
 
 /**

@@ -4,6 +4,7 @@ import { createEngine, type Engine } from "../engine.js";
 import { loadModel, type Model } from "../model.js";
 import { UsageError } from "./exit-codes.js";
 import { engineFlags, joinNegativeValues } from "./flag-checks.js";
+import { JUDGE_CHOICE_FLAGS } from "./judge-choice.js";
 
 export { UsageError };
 
@@ -36,6 +37,7 @@ export const JUDGE_FLAGS = {
   input: { type: "string", short: "i" },
   output: { type: "string", short: "o" },
   concurrency: { type: "string" },
+  ...JUDGE_CHOICE_FLAGS,
 } as const;
 
 /**

@@ -3,6 +3,7 @@ import { createJudge } from "../rrm/judge.js";
 import { engineHelp, judgeOptions } from "./commands.js";
 import { engineFlags } from "./flag-checks.js";
 import { ENGINE_FLAGS, intFlag, JUDGE_FLAGS, numFlag, openEngine, parse, UsageError } from "./options.js";
+import { judgeLine, judgeSpecFromFlags } from "./judge-choice.js";
 import { loadServerApp } from "./server-deps.js";
 import { startMemoryUpkeep } from "../server/memory-upkeep.js";
 import { voteCeiling } from "../rrm/adaptive-votes.js";
@@ -26,6 +27,8 @@ export const SERVE_HELP = `rrm serve --model FILE [--port 8090] [--host 127.0.0.
                             /get_reward without labels: responses to one prompt form a group of N
                             (OpenRLHF's n_samples_per_prompt, default 8), judged after MS ms at the
                             latest (default 2000)
+  --judge NAME              the judge preset (default rrm; auto; custom with --judge-template FILE
+                            --judge-verdict REGEX); a request's "judge" field picks another preset
   Judge defaults (a request's own fields win): -v/--votes N, --max-tokens N, --thinking-budget N,
   --temperature T, --top-p P, --swap random|alternate|none, --no-early-stop, --tie-break ..., --seed N
 ${engineHelp()}`;
@@ -51,6 +54,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (!isLoopback(host) && !apiKey) {
     throw new UsageError(`binding to ${host} exposes the judge beyond this machine: give --api-key KEY (or RRM_API_KEY), or bind to 127.0.0.1`);
   }
+  const spec = judgeSpecFromFlags(values);
   const groupMode = (values["group-mode"] as string | undefined) ?? "baseline";
   if (!["baseline", "baselines", "elo", "swiss"].includes(groupMode)) throw new UsageError(`--group-mode must be baseline, baselines, elo or swiss, got ${groupMode}`);
   const positive = (name: string, fallback: number) => {
@@ -101,7 +105,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
     await server.app.close();
     throw e;
   }
-  server.setJudge(createJudge(opened.engine));
+  const judge = createJudge(opened.engine, { judge: spec });
+  server.setJudge(judge);
+  console.error(`rrm serve: ${judgeLine(judge)}; a request's "judge" field picks another preset`);
   const info = opened.engine.info;
   console.error(`rrm serve: ready: ${info.contextSize} KV cells (${(info.kvBytes / 2 ** 20).toFixed(0)} MiB, ${info.contextSource}), maxSequences ${info.maxSequences}`);
   // Serve until a signal.

@@ -17,7 +17,8 @@ export interface EvalItem {
 }
 
 export type OrderName = "chosenFirst" | "chosenSecond";
-export interface OrderVotes { chosen: number; rejected: number; invalid: number }
+/** `ties` only for judges whose rule has a tie (lib/judges); a tie scores 0.5 like no winner. */
+export interface OrderVotes { chosen: number; rejected: number; invalid: number; ties?: number }
 
 export interface ComparisonRecord {
   rejected: number;
@@ -71,6 +72,7 @@ function toRecord(res: CompareResult, rejected: number): ComparisonRecord {
     const o = (byOrder[s.swapped ? "chosenSecond" : "chosenFirst"] ??= { chosen: 0, rejected: 0, invalid: 0 });
     if (s.verdict === "a") o.chosen++;
     else if (s.verdict === "b") o.rejected++;
+    else if (s.verdict === "tie") o.ties = (o.ties ?? 0) + 1;
     else o.invalid++;
   }
   const winner = res.winner === "a" ? "chosen" : res.winner === "b" ? "rejected" : null;
@@ -78,7 +80,7 @@ function toRecord(res: CompareResult, rejected: number): ComparisonRecord {
     rejected,
     winner,
     score: comparisonScore(winner),
-    votes: { chosen: res.votes.a, rejected: res.votes.b, invalid: res.votes.invalid },
+    votes: { chosen: res.votes.a, rejected: res.votes.b, invalid: res.votes.invalid, ...(res.votes.ties !== undefined ? { ties: res.votes.ties } : {}) },
     byOrder,
     tokens: res.samples.filter((s) => s.invalidReason !== "cancelled").map((s) => s.tokens),
   };
@@ -96,7 +98,7 @@ export async function evaluateItem(judge: PairJudge, item: EvalItem, options: Co
     format: item.format,
     score: Math.min(...comparisons.map((c) => c.score)),
     comparisons,
-    judgments: comparisons.reduce((s, c) => s + c.votes.chosen + c.votes.rejected + c.votes.invalid, 0),
+    judgments: comparisons.reduce((s, c) => s + c.votes.chosen + c.votes.rejected + (c.votes.ties ?? 0) + c.votes.invalid, 0),
     invalidVotes: comparisons.reduce((s, c) => s + c.votes.invalid, 0),
   };
 }

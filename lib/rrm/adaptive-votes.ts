@@ -20,7 +20,7 @@ import { abortError } from "../errors.js";
 import { randomSeed, SeededRandom } from "../random.js";
 import * as v from "../validate.js";
 import type { CompareInput, CompareOptions, CompareResult, JudgeSample, PairJudge } from "./types.js";
-import { decidedSide, majority, type Side, type VoteCount } from "./votes.js";
+import { castVotes, decidedSide, majority, type Side, type VoteCount } from "./votes.js";
 
 export interface AdaptiveVotes {
   /** At most this many judgments for the pair. */
@@ -83,7 +83,7 @@ export function settledSide(count: Pick<VoteCount, "a" | "b">, confidence: numbe
 export function stopReason(count: VoteCount, max: number, confidence: number): "settled" | "decided" | "max" | null {
   if (settledSide(count, confidence)) return "settled";
   if (decidedSide(count, max)) return "decided";
-  if (count.a + count.b + count.invalid >= max) return "max";
+  if (castVotes(count) >= max) return "max";
   return null;
 }
 
@@ -101,7 +101,7 @@ export function newTally(): VoteTally {
   return { count: { a: 0, b: 0, invalid: 0, cancelled: 0 }, samples: [], waves: 0, probabilities: [], stats: { promptTokens: 0, prefillTokensComputed: 0, generatedTokens: 0, ms: 0 } };
 }
 
-export const judgmentsOf = (c: VoteCount) => c.a + c.b + c.invalid;
+export const judgmentsOf = castVotes;
 
 /** A wave's seed from the pair's seed and the wave's index (murmur3-style mixing, like itemSeed). */
 export function waveSeed(seed: number, wave: number): number {
@@ -129,8 +129,9 @@ export async function runWave(judge: PairJudge, input: CompareInput, options: Co
   c.b += inverted ? r.votes.a : r.votes.b;
   c.invalid += r.votes.invalid;
   c.cancelled += r.votes.cancelled ?? 0;
+  if (r.votes.ties !== undefined) c.ties = (c.ties ?? 0) + r.votes.ties;
   for (const s of r.samples ?? []) {
-    tally.samples.push(inverted ? { ...s, verdict: s.verdict === null ? null : s.verdict === "a" ? "b" : "a", swapped: !s.swapped, probabilityA: s.probabilityA === undefined ? undefined : 1 - s.probabilityA } : s);
+    tally.samples.push(inverted ? { ...s, verdict: s.verdict === "a" ? "b" : s.verdict === "b" ? "a" : s.verdict, swapped: !s.swapped, probabilityA: s.probabilityA === undefined ? undefined : 1 - s.probabilityA } : s);
   }
   if (r.probabilityA !== undefined && !(r.samples ?? []).some((s) => s.probabilityA !== undefined)) {
     tally.probabilities.push({ p: inverted ? 1 - r.probabilityA : r.probabilityA, weight: Math.max(1, judgmentsOf(r.votes)) });

@@ -40,8 +40,8 @@ export interface CompareProgress { votesDone: number; votesTotal: number; genera
 
 export interface JudgeSample {
   text: string;
-  /** The side this vote chose, after undoing the position swap; null for an invalid vote. */
-  verdict: Side | null;
+  /** The side this vote chose, after undoing the position swap; "tie" where the judge's rule has ties; null for an invalid vote. */
+  verdict: Side | "tie" | null;
   invalidReason?: InvalidReason | "cancelled";
   /** True when "b" was shown as Assistant 1. */
   swapped: boolean;

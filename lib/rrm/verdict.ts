@@ -1,6 +1,7 @@
 // The authors' verdict rule (RRM.md §4): the text after the first </think>, the last balanced
 // \boxed{...} in it, exactly "Assistant 1" or "Assistant 2".
-export type InvalidReason = "no-think-end" | "no-box" | "unbalanced" | "other-text" | "length-limit";
+/** Why a vote has no verdict; "no-verdict" is the other judge presets' one reason (lib/judges). */
+export type InvalidReason = "no-think-end" | "no-box" | "unbalanced" | "other-text" | "length-limit" | "no-verdict";
 export type ParsedVerdict = { verdict: 1 | 2; reason?: undefined } | { verdict: null; reason: InvalidReason; content?: string };
 
 export interface ParseOptions {

@@ -17,6 +17,7 @@ import { swissRoundsPlayed } from "../tournament/swiss.js";
 import { SERVER_LIMITS } from "./limits.js";
 import { compareBody, getRewardBody, JUDGE_OPTION_KEYS, rankBody, rewardsBody } from "./schemas.js";
 import { voteCeiling } from "../rrm/adaptive-votes.js";
+import { castVotes } from "../rrm/votes.js";
 
 export interface ServerOptions {
   /** Judge defaults (the CLI's --votes, --max-tokens, ...); a body's own options win. */
@@ -130,6 +131,17 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
     if (changed) throw new HttpError(503, changed);
     return judge;
   };
+  /** The judge a body's "judge" field names (lib/judges), else the server's own. */
+  const judgeFor = (body: { judge?: string }) => {
+    const j = requireJudge();
+    if (body.judge === undefined) return j;
+    if (typeof j.withJudge !== "function") throw new HttpError(400, "this server's judge cannot switch presets");
+    try {
+      return j.withJudge(body.judge);
+    } catch (e) {
+      throw new HttpError(400, `judge: ${(e as Error).message}`);
+    }
+  };
 
   /** Admits `judgments` to the queue, or answers 429; the job aborts on disconnect or timeout. */
   const admit = (req: FastifyRequest, reply: FastifyReply, judgments: number): Job => {
@@ -185,13 +197,17 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
     }
   };
 
-  const optionsOf = (body: Record<string, unknown>, extra: Partial<CompareOptions> = {}): CompareOptions => {
+  const optionsOf = (body: Record<string, unknown>, extra: Partial<CompareOptions> = {}, j?: Judge): CompareOptions => {
     const own: Record<string, unknown> = {};
     for (const k of JUDGE_OPTION_KEYS) if (body[k] !== undefined) own[k] = body[k];
-    return { ...o.defaults, ...extra, ...own };
+    const opts: CompareOptions = { ...o.defaults, ...extra, ...own };
+    // The server's default thinking budget applies to judges that can force a verdict; a request
+    // that asks for a budget with one that cannot gets the judge's 400.
+    if (j?.preset && !j.preset.forced && own.thinkingBudget === undefined) delete opts.thinkingBudget;
+    return opts;
   };
   const votesOf = (opts: CompareOptions) => voteCeiling(opts.votes);
-  const compareJudgments = (r: CompareResult) => r.votes.a + r.votes.b + r.votes.invalid;
+  const compareJudgments = (r: CompareResult) => castVotes(r.votes);
 
   app.get("/health", async (_req, reply) => {
     if (!judge) return reply.code(503).send({ status: "loading" });
@@ -206,9 +222,9 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
   });
 
   app.post("/v1/compare", { schema: { body: compareBody } }, async (req, reply) => {
-    const j = requireJudge();
     const body = req.body as Record<string, any>;
-    const opts = optionsOf(body);
+    const j = judgeFor(body);
+    const opts = optionsOf(body, {}, j);
     const pairs: { query: string; a: string; b: string; id?: unknown }[] = body.pairs ?? [{ query: body.query, a: body.a, b: body.b }];
     const job = admit(req, reply, pairs.length * votesOf(opts));
     const results = await run(job, (signal) => Promise.all(pairs.map((p) => j.compare({ query: p.query, a: p.a, b: p.b }, { ...opts, signal }))),
@@ -218,9 +234,9 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
   });
 
   app.post("/v1/rank", { schema: { body: rankBody } }, async (req, reply) => {
-    const j = requireJudge();
     const body = req.body as Record<string, any>;
-    const opts = optionsOf(body);
+    const j = judgeFor(body);
+    const opts = optionsOf(body, {}, j);
     const n: number = body.candidates.length;
     const matches = body.strategy === "elo" ? (n * (n - 1)) / 2 : body.strategy === "swiss" ? swissRoundsPlayed(n, body.rounds) * Math.floor(n / 2) : n - 1;
     // A budget is the most judgments the ranking can take.
@@ -253,12 +269,12 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
     j.compare({ query, a: first, b: second }, { swap: "none", ...opts, seed, signal });
 
   app.post("/v1/rewards", { schema: { body: rewardsBody } }, async (req, reply) => {
-    const j = requireJudge();
     const body = req.body as Record<string, any>;
+    const j = judgeFor(body);
     const mode: RewardMode = body.mode ?? "baseline";
     if (mode === "reference" && body.reference === undefined) throw new HttpError(400, `reference is required with mode "reference"`);
     if (mode !== "swiss" && body.rounds !== undefined) throw new HttpError(400, `rounds applies to mode "swiss" only`);
-    const opts = optionsOf(body);
+    const opts = optionsOf(body, {}, j);
     const n: number = body.responses.length;
     const matches = mode === "reference" ? n : mode === "baseline" ? n - 1 : mode === "baselines" ? n * Math.min(body.k ?? 2, n)
       : mode === "swiss" ? swissRoundsPlayed(n, body.rounds) * Math.floor(n / 2) : n * Math.min(body.m ?? 2, n - 1);
@@ -269,18 +285,24 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
     return { rewards: r.rewards, mode: r.mode, matches: r.matches, ...(r.rounds !== undefined ? { rounds: r.rounds } : {}), details: r.details };
   });
 
-  // OpenRLHF: groups form across requests, so each response is judged once its group is complete.
-  let grouper: RewardGrouper | undefined;
+  // OpenRLHF: groups form across requests, so each response is judged once its group is complete
+  // (one set of groups per judge preset: a group is judged by one judge).
+  const groupers = new Map<Judge, RewardGrouper>();
   const groupSignal = new AbortController();
   setMaxListeners(0, groupSignal.signal); // shared by every group's judgments (listeners removed as each ends)
   app.post("/get_reward", { schema: { body: getRewardBody } }, async (req, reply) => {
-    const j = requireJudge();
-    const body = req.body as { query: string[]; prompts?: string[]; labels?: (string | null)[] };
+    const body = req.body as { query: string[]; prompts?: string[]; labels?: (string | null)[]; judge?: string };
+    const j = judgeFor(body);
     if (body.prompts && body.prompts.length !== body.query.length) throw new HttpError(400, `prompts has ${body.prompts.length} entries but query has ${body.query.length}`);
     if (body.labels && body.labels.length !== body.query.length) throw new HttpError(400, `labels has ${body.labels.length} entries but query has ${body.query.length}`);
-    const opts = optionsOf({});
-    grouper ??= new RewardGrouper(o.rewardGroups, (question, responses) =>
-      groupRewards(responses, { mode: o.rewardGroups.mode, seed: opts.seed ?? 0 }, judgeGroup(j, groupSignal.signal, opts)(question)));
+    const opts = optionsOf({}, {}, j);
+    let grouper = groupers.get(j);
+    if (!grouper) {
+      grouper = new RewardGrouper(o.rewardGroups, (question, responses) =>
+        groupRewards(responses, { mode: o.rewardGroups.mode, seed: opts.seed ?? 0 }, judgeGroup(j, groupSignal.signal, opts)(question)));
+      groupers.set(j, grouper);
+    }
+    const g = grouper;
     const job = admit(req, reply, body.query.length * votesOf(opts));
     const results = await run(job, (signal) => Promise.all(body.query.map(async (q, i) => {
       const { question, response } = splitQuery(q, body.prompts?.[i]);
@@ -289,7 +311,7 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
         const g = await groupRewards([response], { mode: "reference", seed: opts.seed ?? 0, reference: label }, judgeGroup(j, signal, opts)(question));
         return g.details[0];
       }
-      return grouper!.add(body.prompts?.[i] ?? question, question, response);
+      return g.add(body.prompts?.[i] ?? question, question, response);
     })), (rs) => rs.length * votesOf(opts));
     const rewards = results.map((r) => r.reward);
     return {
@@ -308,7 +330,7 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
     get inFlightJudgments() { return queued; },
     async drain(deadlineMs: number) {
       draining = true;
-      grouper?.flushAll();
+      for (const g of groupers.values()) g.flushAll();
       const until = Date.now() + deadlineMs;
       while (jobs.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
       for (const job of jobs) job.controller.abort(new HttpError(503, "the server shut down before this request finished"));

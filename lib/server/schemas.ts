@@ -1,5 +1,6 @@
 // One JSON schema per route body: fastify validates with it (400 naming the field and the allowed
 // range) before a handler runs, so handlers never parse by hand.
+import { JUDGE_PRESET_NAMES } from "../judges/index.js";
 import { REWARD_MODES } from "./rewards.js";
 
 const text = { type: "string", maxLength: 1_000_000 } as const;
@@ -19,6 +20,9 @@ export const JUDGE_OPTION_PROPS = {
 } as const;
 export const JUDGE_OPTION_KEYS = Object.keys(JUDGE_OPTION_PROPS);
 
+/** Which judge preset answers the request (lib/judges); default: the server's --judge. */
+const judgeField = { judge: { type: "string", enum: [...JUDGE_PRESET_NAMES, "auto"] } } as const;
+
 const pair = {
   type: "object",
   required: ["query", "a", "b"],
@@ -29,7 +33,7 @@ const pair = {
 export const compareBody = {
   type: "object",
   additionalProperties: false,
-  properties: { ...pair.properties, pairs: { type: "array", minItems: 1, maxItems: 4096, items: pair }, ...JUDGE_OPTION_PROPS },
+  properties: { ...pair.properties, pairs: { type: "array", minItems: 1, maxItems: 4096, items: pair }, ...JUDGE_OPTION_PROPS, ...judgeField },
   oneOf: [{ required: ["query", "a", "b"], not: { required: ["pairs"] } }, { required: ["pairs"], not: { anyOf: [{ required: ["query"] }, { required: ["a"] }, { required: ["b"] }] } }],
 } as const;
 
@@ -55,6 +59,7 @@ export const rankBody = {
     /** Stream NDJSON progress lines, then the result as the last line. */
     stream: { type: "boolean" },
     ...JUDGE_OPTION_PROPS,
+    ...judgeField,
   },
 } as const;
 
@@ -72,6 +77,7 @@ export const rewardsBody = {
     /** swiss: rounds (default ceil(log2 n) + 1, at most a round-robin's worth). */
     rounds: { type: "integer", minimum: 1, maximum: 255 },
     ...JUDGE_OPTION_PROPS,
+    ...judgeField,
   },
 } as const;
 
@@ -83,5 +89,6 @@ export const getRewardBody = {
     query: { type: "array", minItems: 1, maxItems: 65536, items: text },
     prompts: { type: "array", items: text },
     labels: { type: "array", items: { type: ["string", "null"] } },
+    ...judgeField,
   },
 } as const;

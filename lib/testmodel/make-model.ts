@@ -1,6 +1,10 @@
 // Writes Qwen2 GGUF test models: random weights at real shapes and the real Qwen2 tokenizer,
 // copied from llama.cpp's models/ggml-vocab-qwen2.gguf. The "rrm" vocabulary variant renames the
 // placeholder tokens to DeepSeek-R1-Distill's special tokens and carries its chat template.
+// A judge family's test model (`judge`) is its base model's vocabulary and template: R1-Distill
+// for RRM and RM-R1-Reasoning, Qwen2.5-Instruct for RM-R1-Instruct and JudgeLRM, and Llama-3.1
+// (llama architecture, llama.cpp's models/ggml-vocab-llama-bpe.gguf) for J1 and Think-RM; its
+// general.name names the family, so `judge: "auto"` picks the preset.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { homedir } from "node:os";
@@ -11,13 +15,31 @@ import { GgmlType, ValueType } from "../gguf/types.js";
 import { writeGguf, type KvToWrite, type TensorToWrite } from "../gguf/writer.js";
 import { fillRandom, Rng } from "./random-weights.js";
 import { R1_BOS, R1_DISTILL_CHAT_TEMPLATE, R1_EOS, R1_SPECIAL_TOKENS } from "./r1-template.js";
+import { LLAMA31_INSTRUCT_CHAT_TEMPLATE, QWEN25_INSTRUCT_CHAT_TEMPLATE } from "./chat-templates.js";
 import { SHAPES, WEIGHT_TYPES, type ShapeName, type WeightType } from "./shapes.js";
 
-export type Vocabulary = "qwen2" | "rrm";
+export type Vocabulary = "qwen2" | "rrm" | "qwen2.5-instruct" | "llama3.1-instruct";
+export const VOCABULARIES: readonly Vocabulary[] = ["qwen2", "rrm", "qwen2.5-instruct", "llama3.1-instruct"];
+
+/** Each judge family's base vocabulary and chat template (lib/judges). */
+export const JUDGE_VOCABULARY = {
+  rrm: "rrm",
+  "rm-r1-reasoning": "rrm",
+  "rm-r1-instruct": "qwen2.5-instruct",
+  judgelrm: "qwen2.5-instruct",
+  j1: "llama3.1-instruct",
+  "j1-scores": "llama3.1-instruct",
+  "think-rm": "llama3.1-instruct",
+  "think-rm-binary": "llama3.1-instruct",
+} as const satisfies Record<string, Vocabulary>;
+export type JudgeFamilyName = keyof typeof JUDGE_VOCABULARY;
+
 export interface MakeModelOptions {
   shape?: ShapeName;
   type?: WeightType;
   vocabulary?: Vocabulary;
+  /** A judge family's test model: its vocabulary and template, its name in general.name. */
+  judge?: JudgeFamilyName;
   seed?: number;
   /** Output file; default: a cached file named after the options (see testModelPath). */
   path?: string;
@@ -56,41 +78,64 @@ export function modelCacheDir(): string {
 }
 
 export function testModelPath(o: MakeModelOptions = {}): string {
-  const { shape = "tiny", type = "q8_0", vocabulary = "qwen2", seed = 1 } = o;
-  return join(modelCacheDir(), `qwen2-${shape}-${type}-${vocabulary}-s${seed}.gguf`);
+  const { shape = "tiny", type = "q8_0", seed = 1 } = o;
+  const vocabulary = o.judge ? JUDGE_VOCABULARY[o.judge] : o.vocabulary ?? "qwen2";
+  const arch = vocabulary === "llama3.1-instruct" ? "llama" : "qwen2";
+  return join(modelCacheDir(), `${arch}-${shape}-${type}-${o.judge ? `judge-${o.judge}` : vocabulary}-s${seed}.gguf`);
 }
+
+/** llama.cpp's Llama-3 tokenizer: $RRM_LLAMA_VOCAB_GGUF or the llama.cpp source of a checkout. */
+export function llamaVocabPath(): string {
+  if (process.env.RRM_LLAMA_VOCAB_GGUF) return process.env.RRM_LLAMA_VOCAB_GGUF;
+  const p = join(packageRoot(), "deps", "llama.cpp", "models", "ggml-vocab-llama-bpe.gguf");
+  if (existsSync(p)) return p;
+  throw new Error(`cannot find ggml-vocab-llama-bpe.gguf (Llama-3's tokenizer, for the J1 and Think-RM test models): looked in ${p}; run \`npm install\` in a checkout (it fetches the llama.cpp source) or set RRM_LLAMA_VOCAB_GGUF`);
+}
+
+// Llama-3.1-Instruct ends a turn with <|eot_id|> (HF generation_config: eos 128001, 128008, 128009).
+const LLAMA31_EOT = 128009;
 
 const TYPE_OF: Record<WeightType, GgmlType> = { f16: GgmlType.F16, q8_0: GgmlType.Q8_0, q4_k: GgmlType.Q4_K };
 const FILE_TYPE: Record<WeightType, number> = { f16: 1, q8_0: 7, q4_k: 15 }; // llama_ftype: F16, Q8_0, Q4_K_M
 
 /** Writes the model (unless the cached file exists) and returns its path. */
 export function makeTestModel(o: MakeModelOptions = {}): string {
-  const { shape = "tiny", type = "q8_0", vocabulary = "qwen2", seed = 1 } = o;
+  const { shape = "tiny", type = "q8_0", seed = 1 } = o;
   if (!(shape in SHAPES)) throw new RangeError(`Expected shape to be one of ${Object.keys(SHAPES).join(", ")}, got ${String(shape)}`);
   if (!WEIGHT_TYPES.includes(type)) throw new RangeError(`Expected type to be one of ${WEIGHT_TYPES.join(", ")}, got ${String(type)}`);
-  if (vocabulary !== "qwen2" && vocabulary !== "rrm") throw new RangeError(`Expected vocabulary to be "qwen2" or "rrm", got ${String(vocabulary)}`);
+  if (o.judge !== undefined && !(o.judge in JUDGE_VOCABULARY)) throw new RangeError(`Expected judge to be one of ${Object.keys(JUDGE_VOCABULARY).join(", ")}, got ${String(o.judge)}`);
+  const vocabulary = o.judge ? JUDGE_VOCABULARY[o.judge] : o.vocabulary ?? "qwen2";
+  if (!VOCABULARIES.includes(vocabulary)) throw new RangeError(`Expected vocabulary to be one of ${VOCABULARIES.join(", ")}, got ${String(vocabulary)}`);
   const path = o.path ?? testModelPath(o);
   if (!o.path && existsSync(path)) return path;
   const s = SHAPES[shape];
-  const vocab = readGgufHeader(o.vocabPath ?? defaultVocabPath());
+  const llama = vocabulary === "llama3.1-instruct";
+  const arch = llama ? "llama" : "qwen2";
+  const vocab = readGgufHeader(o.vocabPath ?? (llama ? llamaVocabPath() : defaultVocabPath()));
+  const template = vocabulary === "rrm" ? R1_DISTILL_CHAT_TEMPLATE : vocabulary === "qwen2.5-instruct" ? QWEN25_INSTRUCT_CHAT_TEMPLATE : llama ? LLAMA31_INSTRUCT_CHAT_TEMPLATE : undefined;
+  const what = o.judge ? `${o.judge} judge family, ${vocabulary} vocabulary` : `${vocabulary} vocabulary`;
 
   const kvs: KvToWrite[] = [
-    { key: "general.architecture", type: ValueType.STRING, value: "qwen2" },
-    { key: "general.name", type: ValueType.STRING, value: `rrm-engine test qwen2-${shape} ${type} (${vocabulary} vocabulary, random weights)` },
+    { key: "general.architecture", type: ValueType.STRING, value: arch },
+    { key: "general.name", type: ValueType.STRING, value: `rrm-engine test ${arch}-${shape} ${type} (${what}, random weights)` },
     { key: "general.file_type", type: ValueType.UINT32, value: FILE_TYPE[type] },
-    { key: "qwen2.block_count", type: ValueType.UINT32, value: s.layers },
-    { key: "qwen2.context_length", type: ValueType.UINT32, value: o.contextLength ?? 32768 },
-    { key: "qwen2.embedding_length", type: ValueType.UINT32, value: s.embedding },
-    { key: "qwen2.feed_forward_length", type: ValueType.UINT32, value: s.feedForward },
-    { key: "qwen2.attention.head_count", type: ValueType.UINT32, value: s.heads },
-    { key: "qwen2.attention.head_count_kv", type: ValueType.UINT32, value: s.kvHeads },
-    { key: "qwen2.rope.freq_base", type: ValueType.FLOAT32, value: 1000000 },
-    { key: "qwen2.attention.layer_norm_rms_epsilon", type: ValueType.FLOAT32, value: 1e-6 },
+    { key: `${arch}.block_count`, type: ValueType.UINT32, value: s.layers },
+    { key: `${arch}.context_length`, type: ValueType.UINT32, value: o.contextLength ?? 32768 },
+    { key: `${arch}.embedding_length`, type: ValueType.UINT32, value: s.embedding },
+    { key: `${arch}.feed_forward_length`, type: ValueType.UINT32, value: s.feedForward },
+    { key: `${arch}.attention.head_count`, type: ValueType.UINT32, value: s.heads },
+    { key: `${arch}.attention.head_count_kv`, type: ValueType.UINT32, value: s.kvHeads },
+    { key: `${arch}.rope.freq_base`, type: ValueType.FLOAT32, value: llama ? 500000 : 1000000 },
+    { key: `${arch}.attention.layer_norm_rms_epsilon`, type: ValueType.FLOAT32, value: llama ? 1e-5 : 1e-6 },
   ];
   let nVocab = 0;
   for (const kv of vocab.kv.values()) {
     if (!kv.key.startsWith("tokenizer.")) continue;
-    if (vocabulary === "rrm" && kv.key === "tokenizer.chat_template") continue;
+    if (template !== undefined && kv.key === "tokenizer.chat_template") continue;
+    if (llama && kv.key === "tokenizer.ggml.eos_token_id") {
+      kvs.push({ key: kv.key, type: kv.type, value: LLAMA31_EOT });
+      continue;
+    }
     let value = kv.value;
     if (kv.key === "tokenizer.ggml.tokens") {
       const tokens = (value as GgufArray).items.slice() as string[];
@@ -109,10 +154,8 @@ export function makeTestModel(o: MakeModelOptions = {}): string {
     }
     kvs.push({ key: kv.key, type: kv.type, value });
   }
-  if (vocabulary === "rrm") {
-    kvs.push({ key: "tokenizer.ggml.add_bos_token", type: ValueType.BOOL, value: true });
-    kvs.push({ key: "tokenizer.chat_template", type: ValueType.STRING, value: R1_DISTILL_CHAT_TEMPLATE });
-  }
+  if (vocabulary === "rrm" || llama) kvs.push({ key: "tokenizer.ggml.add_bos_token", type: ValueType.BOOL, value: true });
+  if (template !== undefined) kvs.push({ key: "tokenizer.chat_template", type: ValueType.STRING, value: template });
   if (!nVocab) throw new Error("the vocabulary file has no tokenizer.ggml.tokens");
 
   const wtype = TYPE_OF[type];
@@ -130,11 +173,11 @@ export function makeTestModel(o: MakeModelOptions = {}): string {
     const p = `blk.${l}.`;
     add(p + "attn_norm.weight", [s.embedding], GgmlType.F32);
     add(p + "attn_q.weight", [s.embedding, s.embedding], matType(s.embedding));
-    add(p + "attn_q.bias", [s.embedding], GgmlType.F32);
+    if (!llama) add(p + "attn_q.bias", [s.embedding], GgmlType.F32);
     add(p + "attn_k.weight", [s.embedding, kvDim], matType(s.embedding));
-    add(p + "attn_k.bias", [kvDim], GgmlType.F32);
+    if (!llama) add(p + "attn_k.bias", [kvDim], GgmlType.F32);
     add(p + "attn_v.weight", [s.embedding, kvDim], matType(s.embedding));
-    add(p + "attn_v.bias", [kvDim], GgmlType.F32);
+    if (!llama) add(p + "attn_v.bias", [kvDim], GgmlType.F32);
     add(p + "attn_output.weight", [s.embedding, s.embedding], matType(s.embedding));
     add(p + "ffn_norm.weight", [s.embedding], GgmlType.F32);
     add(p + "ffn_gate.weight", [s.embedding, s.feedForward], matType(s.embedding));

@@ -3,7 +3,7 @@
 // adaptive-votes.ts) or under a judgment budget (budget.ts). Every match of a round is in flight
 // together, so the engine batches them and shares the query's prefix; budgeted waves go out one
 // wave of the whole round at a time, so what is spent depends on votes, not on timing.
-import { newTally, runWave, stopReason, tallyResult, type AdaptiveVotes } from "../rrm/adaptive-votes.js";
+import { judgmentsOf, newTally, runWave, stopReason, tallyResult, type AdaptiveVotes } from "../rrm/adaptive-votes.js";
 import type { CompareInput, CompareOptions, PairJudge } from "../rrm/types.js";
 import { nextWaves, type JudgmentBudget } from "./budget.js";
 import type { MatchOutcome, PlayRound } from "./types.js";
@@ -30,7 +30,7 @@ export function roundPlayer(judge: PairJudge, input: (i: number, j: number) => C
         const t0 = Date.now();
         const tally = newTally();
         while (!stopReason(tally.count, max, confidence)) {
-          if (await runWave(judge, input(p.a, p.b), o, tally, Math.min(wave, max - tally.count.a - tally.count.b - tally.count.invalid), p.seed) === 0) break;
+          if (await runWave(judge, input(p.a, p.b), o, tally, Math.min(wave, max - judgmentsOf(tally.count)), p.seed) === 0) break;
         }
         matchDone();
         return outcome(tallyResult(tally, o, p.seed, max, Date.now() - t0));

@@ -6,6 +6,7 @@
 import { RrmOptionError } from "../errors.js";
 import { randomSeed } from "../random.js";
 import { checkAdaptiveVotes } from "../rrm/adaptive-votes.js";
+import { castVotes } from "../rrm/votes.js";
 import type { CompareInput, CompareOptions, CompareResult, PairJudge } from "../rrm/types.js";
 import * as v from "../validate.js";
 import { bootstrapIntervals, bradleyTerry, type RatingInterval } from "./bradley-terry.js";
@@ -124,7 +125,7 @@ export async function rankCandidates(judge: PairJudge, query: string, candidates
         },
       });
       liveTokens -= mine;
-      totals.judgments += r.votes.a + r.votes.b + r.votes.invalid;
+      totals.judgments += castVotes(r.votes);
       totals.generatedTokens += r.stats.generatedTokens;
       totals.promptTokens += r.stats.promptTokens;
       totals.prefillTokensComputed += r.stats.prefillTokensComputed;
