@@ -211,6 +211,10 @@ test("bad bodies: 400 in OpenAI's error shape naming the field; unsupported feat
   const badIds = await err(client.completions.create({ model: "rrm", prompt: [1, 2, 99999999], max_tokens: 2 }));
   assert.is(badIds.status, 400);
   assert.match(badIds.message, /token ids/);
+  // Refused before a stream starts: a 400, not a 200 with an error event.
+  const badStream = await post(url + "/v1/completions", { prompt: [1, 99999999], stream: true });
+  assert.is(badStream.status, 400);
+  assert.is((await badStream.json()).error.param, "prompt");
   const top = await err(client.chat.completions.create({ model: "rrm", messages: JUDGE, top_logprobs: 2 }));
   assert.match(top.message, /top_logprobs needs logprobs/);
   // Message text never becomes control tokens: a user who writes the template's tokens gets text.
