@@ -78,6 +78,10 @@ export interface NativeRequest {
   progress: boolean;
   priority: number;
   sampleMaxTokens?: Int32Array;
+  /** Progress events carry what each running sample added (text, tokens, log probabilities). */
+  stream?: boolean;
+  /** Log probabilities of generated tokens with this many alternatives (0..20); absent or -1: none. */
+  logprobs?: number;
   forced?: { budget: number; endToken: number; tokens: Int32Array; probe: Int32Array };
 }
 
@@ -92,8 +96,11 @@ export interface NativeRequestStats {
 }
 
 export type NativeFinish = "eos" | "length" | "stop" | "forced" | "cancelled" | "error";
-export interface NativeSampleEvent { index: number; tokens: Int32Array; text: string; finishReason: NativeFinish; probe: number[] }
-export interface NativeProgressEvent { generated: number; prefilled: number }
+/** Per generated token: logprob[i]; its k alternatives at topTokens / topLogprobs[i * k .. i * k + k). */
+export interface NativeLogprobs { logprob?: Float32Array; topTokens?: Int32Array; topLogprobs?: Float32Array }
+export interface NativeSampleEvent extends NativeLogprobs { index: number; tokens: Int32Array; text: string; finishReason: NativeFinish; probe: number[] }
+export interface NativeDelta extends NativeLogprobs { index: number; text: string; tokens: Int32Array }
+export interface NativeProgressEvent { generated: number; prefilled: number; deltas?: NativeDelta[] }
 export interface NativeDoneEvent { stats: NativeRequestStats; cancelled: boolean; error?: string }
 export type NativeEventHandler = {
   (type: "progress", id: number, e: NativeProgressEvent): void;

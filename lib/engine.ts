@@ -1,7 +1,7 @@
 // The Engine: many sampled completions of one prompt, computed once, decoded in one batch with
 // every other request in flight. Requests go to the native scheduler thread; results come back as
 // events and settle the promises here.
-import { gpuDevices, loadAddon, type NativeEngine, type NativeEngineStats, type NativeFinish, type NativeRequest, type NativeRequestStats } from "../bindings/index.js";
+import { gpuDevices, loadAddon, type NativeEngine, type NativeLogprobs, type NativeEngineStats, type NativeFinish, type NativeRequest, type NativeRequestStats } from "../bindings/index.js";
 import { abortError, RrmEngineError, RrmOptionError } from "./errors.js";
 import { deviceKey, findCalibration, shapeKey } from "./bench/calibration.js";
 import { autoContextSize, kvBytesPerCell, KV_TYPES, type KvType } from "./kv-budget.js";
@@ -63,12 +63,31 @@ export interface EngineOptions {
 
 export type FinishReason = NativeFinish;
 
+/** A generated token's log probability (the model's, before temperature and truncation) and the likeliest tokens there. */
+export interface TokenLogprob {
+  token: number;
+  logprob: number;
+  /** The request's `logprobs` most likely tokens at this position, best first. */
+  top: { token: number; logprob: number }[];
+}
+
 export interface Completion {
   text: string;
   tokens: number[];
   finishReason: FinishReason;
   /** With a forced continuation: the probability of each probe token after it. */
   probe?: number[];
+  /** With `logprobs`: one per token. */
+  logprobs?: TokenLogprob[];
+}
+
+/** What one running sample added in one step (GenerateRequest.onDelta). */
+export interface SampleDelta {
+  index: number;
+  /** New text; a tail a stop string could still cut, or half a UTF-8 character, waits for the next step or the end. */
+  text: string;
+  tokens: number[];
+  logprobs?: TokenLogprob[];
 }
 
 export interface GenerateStats {
@@ -112,6 +131,13 @@ export interface GenerateRequest {
   ignoreEos?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: { generatedTokens: number; prefilledTokens: number; promptTokens: number }) => void;
+  /**
+   * Streaming: called after each step with what a running sample added. The concatenated deltas
+   * are a prefix of the sample's final text; the rest comes with onSample.
+   */
+  onDelta?: (d: SampleDelta) => void;
+  /** Log probabilities of every generated token, with this many alternatives each (0..20). */
+  logprobs?: number;
   /** Called as each sample finishes; return true to cancel the samples still running. */
   onSample?: (c: Completion, index: number) => boolean | void;
   /** Aborting this stops the samples still running and resolves with what finished (early stop). */
@@ -155,10 +181,11 @@ interface Pending {
   onStop?: () => void;
   onProgress?: GenerateRequest["onProgress"];
   onSample?: GenerateRequest["onSample"];
+  onDelta?: GenerateRequest["onDelta"];
   stopped: boolean;
 }
 
-const REQUEST_KEYS = ["prompt", "n", "maxTokens", "temperature", "topP", "topK", "minP", "seed", "stop", "ignoreEos", "signal", "onProgress", "onSample", "stopSignal", "forced", "prefixCache", "priority", "sampleMaxTokens"] as const;
+const REQUEST_KEYS = ["prompt", "n", "maxTokens", "temperature", "topP", "topK", "minP", "seed", "stop", "ignoreEos", "signal", "onProgress", "onSample", "stopSignal", "forced", "prefixCache", "priority", "sampleMaxTokens", "onDelta", "logprobs"] as const;
 const ENGINE_KEYS = ["contextSize", "maxSequences", "threads", "samplingThreads", "kvMode", "batchSize", "prefixCacheSlots", "flashAttention", "backendSampling", "kvType", "admission", "sampleHeadroom", "batchInvariant"] as const;
 
 export class Engine {
@@ -170,6 +197,7 @@ export class Engine {
   #native: NativeEngine;
   #pending = new Map<number, Pending>();
   #disposed = false;
+  #backendSampling: boolean;
 
   /** @internal use createEngine() */
   constructor(model: Model, options: EngineOptions) {
@@ -218,6 +246,7 @@ export class Engine {
       throw new RrmOptionError("options.backendSampling is not available on a Vulkan device: llama.cpp's Vulkan backend (this version) corrupts memory when a decode step with backend sampling carries one sample; sample on the host (the default), or load the model with gpuLayers: 0");
     }
     this.model = model;
+    this.#backendSampling = native.backendSampling;
     const addon = loadAddon();
     try {
       this.#native = new addon.Engine(model.native, native, (type, id, e) => this.#onEvent(type, id, e as never));
@@ -287,7 +316,10 @@ export class Engine {
       prefixCache: v.bool("request.prefixCache", r.prefixCache, true),
       progress: r.onProgress !== undefined,
       priority: v.int("request.priority", r.priority, -1000000, 1000000, 0),
+      stream: r.onDelta !== undefined,
+      logprobs: v.int("request.logprobs", r.logprobs, 0, 20, -1),
     };
+    if (spec.logprobs! >= 0 && this.#backendSampling) throw new RrmOptionError("request.logprobs needs host sampling: this engine samples in the decode graph (options.backendSampling), where the logits never reach the host");
     if (r.sampleMaxTokens !== undefined) {
       const m = r.sampleMaxTokens;
       if (!Array.isArray(m) || m.length !== n || m.some((x) => !Number.isInteger(x) || x < 1 || x > maxTokens)) v.fail(`an array of ${n} integers in 1..${maxTokens} (one per sample)`, "request.sampleMaxTokens", m);
@@ -296,6 +328,7 @@ export class Engine {
     if (r.forced !== undefined) spec.forced = this.#forced(r.forced);
     const onProgress = v.fn<NonNullable<GenerateRequest["onProgress"]>>("request.onProgress", r.onProgress);
     const onSample = v.fn<NonNullable<GenerateRequest["onSample"]>>("request.onSample", r.onSample);
+    const onDelta = v.fn<NonNullable<GenerateRequest["onDelta"]>>("request.onDelta", r.onDelta);
     if (signal?.aborted) throw abortError(signal);
 
     let id: number;
@@ -306,7 +339,7 @@ export class Engine {
       throw e instanceof RangeError ? new RrmOptionError(e.message) : new RrmEngineError((e as Error).message);
     }
     return new Promise<GenerateResult>((resolve, reject) => {
-      const p: Pending = { completions: new Array(n), promptTokens: prompt.length, resolve, reject, signal, onProgress, onSample, stopped: false };
+      const p: Pending = { completions: new Array(n), promptTokens: prompt.length, resolve, reject, signal, onProgress, onSample, onDelta, stopped: false };
       if (signal) {
         p.onAbort = () => this.#native.cancel(id);
         signal.addEventListener("abort", p.onAbort, { once: true });
@@ -365,9 +398,13 @@ export class Engine {
     try {
       if (type === "progress") {
         p.onProgress?.({ generatedTokens: e.generated, prefilledTokens: e.prefilled, promptTokens: p.promptTokens });
+        if (p.onDelta && e.deltas) {
+          for (const d of e.deltas) p.onDelta({ index: d.index, text: d.text, tokens: Array.from(d.tokens as Int32Array), ...logprobsOf(d) });
+        }
       } else if (type === "sample") {
         const c: Completion = { text: e.text, tokens: Array.from(e.tokens as Int32Array), finishReason: e.finishReason };
         if (e.finishReason === "forced") c.probe = e.probe;
+        if (e.logprob) c.logprobs = logprobsOf(e).logprobs;
         p.completions[e.index] = c;
         if (c.finishReason !== "cancelled" && p.onSample?.(c, e.index) === true && !p.stopped) {
           p.stopped = true;
@@ -412,6 +449,20 @@ export class Engine {
     this.#native.dispose(); // in-flight requests are reported as failed ("disposed")
     this.model.trackEngine(this, false);
   }
+}
+
+/** The native flat arrays as one TokenLogprob per token (none when the request did not ask). */
+function logprobsOf(e: NativeLogprobs & { tokens: Int32Array }): { logprobs?: TokenLogprob[] } {
+  if (!e.logprob) return {};
+  const n = e.logprob.length;
+  const k = n > 0 ? e.topTokens!.length / n : 0;
+  const out: TokenLogprob[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const top: TokenLogprob["top"] = new Array(k);
+    for (let j = 0; j < k; j++) top[j] = { token: e.topTokens![i * k + j], logprob: e.topLogprobs![i * k + j] };
+    out[i] = { token: e.tokens[i], logprob: e.logprob[i], top };
+  }
+  return { logprobs: out };
 }
 
 /** A Vulkan device is among the GPUs the model's layers go to. */

@@ -2,7 +2,7 @@
 export { loadModel, Model, type LoadModelOptions, type ModelInfo, type SpecialToken, type TokenizeOptions } from "./model.js";
 export {
   createEngine, Engine, type EngineOptions, type EngineStats, type GenerateRequest, type GenerateResult, type GenerateStats,
-  type Completion, type FinishReason, type ForcedContinuation, type KvMode,
+  type Completion, type FinishReason, type ForcedContinuation, type KvMode, type SampleDelta, type TokenLogprob,
 } from "./engine.js";
 export { createJudge, Judge, FORCED_VERDICT_TEXT, type CompareInput, type CompareOptions, type CompareResult, type JudgeSample, type JudgeOptions, type SwapPolicy, type PairJudge } from "./rrm/judge.js";
 export { RrmPrompter, RRM_SYSTEM_PROMPT, rrmUserPrompt } from "./rrm/prompt.js";

@@ -16,6 +16,8 @@ export const SERVE_HELP = `rrm serve --model FILE [--port 8090] [--host 127.0.0.
                         "k","m","reference","rounds", ...options}; swiss: rounds (default ceil(log2 n) + 1),
                         reward = (points + tie-break) / (rounds + 1/2), in final-standing order
     POST /get_reward   OpenRLHF's remote reward protocol ({query, prompts, labels})
+    POST /v1/chat/completions, POST /v1/completions, GET /v1/models
+                       OpenAI's API (n, seed, stop, logprobs, stream; README "Serve: OpenAI's API")
     GET  /health       503 while the model loads, then 200
     GET  /metrics      Prometheus text
   --api-key KEY             Bearer token (or RRM_API_KEY); required to bind to anything but loopback

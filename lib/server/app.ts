@@ -18,6 +18,8 @@ import { SERVER_LIMITS } from "./limits.js";
 import { compareBody, getRewardBody, JUDGE_OPTION_KEYS, rankBody, rewardsBody } from "./schemas.js";
 import { voteCeiling } from "../rrm/adaptive-votes.js";
 import { castVotes } from "../rrm/votes.js";
+import { HttpError } from "./http-error.js";
+import { registerOpenAiRoutes } from "./openai/routes.js";
 
 export interface ServerOptions {
   /** Judge defaults (the CLI's --votes, --max-tokens, ...); a body's own options win. */
@@ -39,12 +41,6 @@ export interface JudgeServer {
   /** Stop accepting, let in-flight work finish until `deadlineMs`, cancel the rest. */
   drain(deadlineMs: number): Promise<void>;
   readonly inFlightJudgments: number;
-}
-
-class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
-    super(message);
-  }
 }
 
 interface Job { controller: AbortController; judgments: number; timer?: NodeJS.Timeout }
@@ -320,6 +316,9 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
       extra_logs: { rrm_wins: results.map((r) => r.wins), rrm_losses: results.map((r) => r.losses), rrm_invalid: results.map((r) => r.invalid) },
     };
   });
+
+  // OpenAI's API (lib/server/openai/): the same queue, timeout, key and cancellation, counted in samples.
+  registerOpenAiRoutes(app, { engine: () => requireJudge().engine, admit, run, record, defaults: o.defaults });
 
   return {
     app,

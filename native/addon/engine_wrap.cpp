@@ -40,6 +40,31 @@ Napi::Object stats_to_js(Napi::Env env, const RequestStats & s) {
   return o;
 }
 
+// Log probabilities as flat typed arrays: logprob[i] for token i; its k alternatives at
+// topTokens / topLogprobs[i * k .. i * k + k) (k: the request's count; fewer only past the vocabulary).
+void set_logprobs(Napi::Env env, Napi::Object & o, const std::vector<TokenLogprob> & lps) {
+  const size_t k = lps.empty() ? 0 : lps[0].top.size();
+  Napi::Float32Array lp = Napi::Float32Array::New(env, lps.size());
+  Napi::Int32Array top_tokens = Napi::Int32Array::New(env, lps.size() * k);
+  Napi::Float32Array top_lps = Napi::Float32Array::New(env, lps.size() * k);
+  for (size_t i = 0; i < lps.size(); ++i) {
+    lp[i] = lps[i].logprob;
+    for (size_t j = 0; j < k && j < lps[i].top.size(); ++j) {
+      top_tokens[i * k + j] = lps[i].top[j].first;
+      top_lps[i * k + j] = lps[i].top[j].second;
+    }
+  }
+  o.Set("logprob", lp);
+  o.Set("topTokens", top_tokens);
+  o.Set("topLogprobs", top_lps);
+}
+
+Napi::Int32Array tokens_to_js(Napi::Env env, const std::vector<llama_token> & tokens) {
+  Napi::Int32Array a = Napi::Int32Array::New(env, tokens.size());
+  for (size_t i = 0; i < tokens.size(); ++i) a[i] = tokens[i];
+  return a;
+}
+
 void deliver(Napi::Env env, Napi::Function fn, Event * e) {
   std::unique_ptr<Event> owned(e);
   if (env == nullptr || fn.IsEmpty()) return;
@@ -48,13 +73,25 @@ void deliver(Napi::Env env, Napi::Function fn, Event * e) {
   if (e->type == Event::Progress) {
     payload.Set("generated", e->generated);
     payload.Set("prefilled", e->prefilled);
+    if (!e->deltas.empty()) {
+      Napi::Array deltas = Napi::Array::New(env, e->deltas.size());
+      for (size_t i = 0; i < e->deltas.size(); ++i) {
+        const SampleDelta & d = e->deltas[i];
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("index", d.index);
+        o.Set("text", Napi::String::New(env, d.text));
+        o.Set("tokens", tokens_to_js(env, d.tokens));
+        if (!d.logprobs.empty()) set_logprobs(env, o, d.logprobs);
+        deltas.Set(i, o);
+      }
+      payload.Set("deltas", deltas);
+    }
   } else if (e->type == Event::SampleDone) {
     type = "sample";
     const SampleOutput & s = e->sample;
     payload.Set("index", s.index);
-    Napi::Int32Array tokens = Napi::Int32Array::New(env, s.tokens.size());
-    for (size_t i = 0; i < s.tokens.size(); ++i) tokens[i] = s.tokens[i];
-    payload.Set("tokens", tokens);
+    payload.Set("tokens", tokens_to_js(env, s.tokens));
+    if (!s.logprobs.empty()) set_logprobs(env, payload, s.logprobs);
     payload.Set("text", Napi::String::New(env, s.text));
     payload.Set("finishReason", finish_name(s.finish));
     Napi::Array probe = Napi::Array::New(env, s.probe_probs.size());
@@ -149,6 +186,8 @@ Napi::Value EngineWrap::Submit(const Napi::CallbackInfo & info) {
   spec.ignore_eos = o.Get("ignoreEos").ToBoolean();
   spec.prefix_cache = !o.Get("prefixCache").IsBoolean() || o.Get("prefixCache").ToBoolean().Value();
   spec.want_progress = o.Get("progress").ToBoolean();
+  spec.stream = o.Get("stream").ToBoolean();
+  spec.logprobs = int_opt(o, "logprobs", -1);
   spec.priority = int_opt(o, "priority", 0);
   spec.sample_max_tokens = tokens_opt(o, "sampleMaxTokens");
   Napi::Value stop = o.Get("stop");

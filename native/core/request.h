@@ -3,6 +3,7 @@
 // options into them once, and the scheduler thread alone touches them afterwards.
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "llama.h"
@@ -51,6 +52,28 @@ struct RequestSpec {
   // Optional per-sample token limits (each <= max_tokens): benchmarks draw judgment lengths the
   // scheduler cannot see in advance. Empty: every sample has max_tokens.
   std::vector<int32_t> sample_max_tokens;
+  // Streaming: each step's progress event carries the text, tokens (and log probabilities) every
+  // running sample added, held back where a stop string may still cut it or a UTF-8 character
+  // is not complete; the rest arrives with the sample's end.
+  bool stream = false;
+  // Log probabilities of each generated token under the model's distribution (before temperature
+  // and truncation), with this many most likely alternatives (0..20); -1: none.
+  int32_t logprobs = -1;
+};
+
+// One generated token's log probability and the most likely tokens at its position, best first.
+struct TokenLogprob {
+  llama_token token = -1;
+  float logprob = 0.0f;
+  std::vector<std::pair<llama_token, float>> top;
+};
+
+// What one running sample added since the last progress event (RequestSpec::stream).
+struct SampleDelta {
+  int32_t index = 0;
+  std::string text;
+  std::vector<llama_token> tokens;
+  std::vector<TokenLogprob> logprobs;
 };
 
 enum class Finish { Eos, Length, Stop, Forced, Cancelled, Error };
@@ -62,6 +85,7 @@ struct SampleOutput {
   std::string text;                 // generated text, forced text appended when forced
   Finish finish = Finish::Length;
   std::vector<float> probe_probs;   // with Finish::Forced: softmax probability of each probe token
+  std::vector<TokenLogprob> logprobs;  // RequestSpec::logprobs >= 0: one per generated token
 };
 
 struct RequestStats {
@@ -79,6 +103,7 @@ struct Event {
   uint64_t request_id = 0;
   int32_t generated = 0;  // Progress: tokens generated so far, all samples
   int32_t prefilled = 0;  // Progress: prompt tokens in the cache so far
+  std::vector<SampleDelta> deltas;  // Progress of a streamed request: what each sample added
   SampleOutput sample;    // SampleDone
   RequestStats stats;     // RequestDone
   bool cancelled = false; // RequestDone

@@ -57,6 +57,31 @@ llama_token SampleChain::sample_temperature(const float * logits, int32_t n_voca
   return 0;
 }
 
+TokenLogprob token_logprob(const float * logits, int32_t n_vocab, llama_token token, int32_t top_n) {
+  thread_local std::vector<float> weights;
+  weights.resize(n_vocab);
+  const float max = max_of(logits, n_vocab);
+  exp_shifted(logits, weights.data(), n_vocab, max, 1.0f);
+  double total = 0.0;
+  for (int32_t t = 0; t < n_vocab; ++t) total += weights[t];
+  const float log_total = (float) std::log(total) + max;
+  TokenLogprob out;
+  out.token = token;
+  out.logprob = logits[token] - log_total;
+  // The top_n largest logits, best first: one pass with a small sorted list.
+  auto & top = out.top;
+  top.reserve(top_n + 1);
+  for (int32_t t = 0; t < n_vocab && top_n > 0; ++t) {
+    const float l = logits[t];
+    if ((int32_t) top.size() == top_n && l <= top.back().second) continue;
+    auto at = std::find_if(top.begin(), top.end(), [l](const std::pair<llama_token, float> & e) { return l > e.second; });
+    top.insert(at, {t, l});
+    if ((int32_t) top.size() > top_n) top.pop_back();
+  }
+  for (auto & e : top) e.second -= log_total;
+  return out;
+}
+
 SampleChain::SampleChain(const SamplingParams & p, uint32_t seed, bool llama_chain) : temperature_(p.temperature), rng_(seed) {
   if (p.temperature <= 0.0f && !llama_chain) return;  // greedy: argmax, no chain
   if (p.temperature <= 0.0f) {

@@ -38,6 +38,9 @@ class SampleChain {
 // Softmax probabilities of `tokens` under the full distribution of one logits row.
 std::vector<float> probe_probabilities(const float * logits, int32_t n_vocab, const std::vector<llama_token> & tokens);
 
+// The log probability of `token` under softmax(logits) and the `top_n` most likely tokens.
+TokenLogprob token_logprob(const float * logits, int32_t n_vocab, llama_token token, int32_t top_n);
+
 // A fixed pool that runs `fn(job, worker)` for job in [0, n) and returns when all are done.
 class ParallelFor {
  public:

@@ -271,6 +271,7 @@ void Scheduler::finish_sample(Request & r, Sample & s, Finish f) {
   e.sample.text = std::move(s.text);
   e.sample.finish = f;
   e.sample.probe_probs = std::move(s.probe);
+  e.sample.logprobs = std::move(s.logprobs);
   s.chain.reset();
   emit(std::move(e));
   if (r.live == 0) finish_request(r, "", r.cancelled);

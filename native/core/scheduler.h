@@ -143,6 +143,7 @@ class Scheduler {
   void sample_rows(std::vector<SampleJob> & jobs);
   void apply_sampled(std::vector<SampleJob> & jobs);
   void emit_progress();
+  void collect_deltas(Request & r, std::vector<SampleDelta> & out);
   int32_t sample_limit(const Request & r, const Sample & s) const;
 
   llama_model * model_;

@@ -32,6 +32,10 @@ struct Scheduler::Sample {
   int32_t swap_cells = 0;
   llama_token sampled = -1;
   std::vector<float> probe;
+  TokenLogprob sampled_logprob;         // of `sampled`, when the request asks for log probabilities
+  std::vector<TokenLogprob> logprobs;   // one per token in `tokens`
+  size_t streamed_text = 0;             // bytes of `text` sent in progress events (RequestSpec::stream)
+  size_t streamed_tokens = 0;
   bool live() const { return !done && !swapped; }
 };
 

@@ -195,8 +195,12 @@ void Scheduler::sample_rows(std::vector<SampleJob> & jobs) {
   pool_->run((int) jobs.size(), [&](int j, int worker) {
     SampleJob & job = jobs[j];
     if (!job.logits) return;  // backend-sampled
-    if (job.s->forcing) job.s->probe = probe_probabilities(job.logits, n_vocab_, job.r->spec.forced.probe);
-    else job.s->sampled = job.s->chain->sample(job.logits, n_vocab_, scratch_[worker]);
+    if (job.s->forcing) {
+      job.s->probe = probe_probabilities(job.logits, n_vocab_, job.r->spec.forced.probe);
+    } else {
+      job.s->sampled = job.s->chain->sample(job.logits, n_vocab_, scratch_[worker]);
+      if (job.r->spec.logprobs >= 0) job.s->sampled_logprob = token_logprob(job.logits, n_vocab_, job.s->sampled, job.r->spec.logprobs);
+    }
   });
   stats_.sample_ms += ms_between(t2, Clock::now());
 }
@@ -219,6 +223,7 @@ void Scheduler::apply_sampled(std::vector<SampleJob> & jobs) {
       continue;
     }
     s.tokens.push_back(t);
+    if (spec.logprobs >= 0) s.logprobs.push_back(std::move(s.sampled_logprob));
     r.stats.generated++;
     stats_.generated_tokens++;
     const size_t before = s.text.size();
@@ -250,15 +255,55 @@ void Scheduler::apply_sampled(std::vector<SampleJob> & jobs) {
   }
 }
 
+namespace {
+// The length of the longest prefix of text[0, upto) that ends on a whole UTF-8 character.
+size_t whole_utf8(const std::string & text, size_t upto) {
+  size_t lead = upto;
+  for (int back = 0; back < 4 && lead > 0; ++back) {
+    const unsigned char c = (unsigned char) text[lead - 1];
+    if ((c & 0xC0) != 0x80) {  // an ASCII byte or the lead byte of the last character
+      const size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 1;
+      return lead - 1 + len <= upto ? upto : lead - 1;
+    }
+    --lead;
+  }
+  return upto;  // not UTF-8 here: send it as it is
+}
+}  // namespace
+
+// Each live sample's new text since the last event, held back by the longest stop string less one
+// byte (the tail a stop string could still claim and cut) and to a whole UTF-8 character.
+void Scheduler::collect_deltas(Request & r, std::vector<SampleDelta> & out) {
+  size_t hold = 0;
+  for (const std::string & stop : r.spec.stop) hold = std::max(hold, stop.size() - 1);
+  for (Sample & s : r.samples) {
+    if (s.done) continue;  // its end event carries the rest
+    SampleDelta d;
+    d.index = s.index;
+    const size_t safe = whole_utf8(s.text, s.text.size() > hold ? s.text.size() - hold : 0);
+    if (safe > s.streamed_text) {
+      d.text = s.text.substr(s.streamed_text, safe - s.streamed_text);
+      s.streamed_text = safe;
+    }
+    if (s.tokens.size() > s.streamed_tokens) {
+      d.tokens.assign(s.tokens.begin() + s.streamed_tokens, s.tokens.end());
+      if (r.spec.logprobs >= 0) d.logprobs.assign(s.logprobs.begin() + s.streamed_tokens, s.logprobs.end());
+      s.streamed_tokens = s.tokens.size();
+    }
+    if (!d.text.empty() || !d.tokens.empty()) out.push_back(std::move(d));
+  }
+}
+
 void Scheduler::emit_progress() {
   for (auto & rp : live_) {
     Request & r = *rp;
-    if (r.finished || !r.spec.want_progress || !r.stepped) continue;
+    if (r.finished || !(r.spec.want_progress || r.spec.stream) || !r.stepped) continue;
     Event e;
     e.type = Event::Progress;
     e.request_id = r.id;
     e.generated = r.stats.generated;
     e.prefilled = r.prefill_pos;
+    if (r.spec.stream) collect_deltas(r, e.deltas);
     emit(std::move(e));
   }
 }

@@ -106,7 +106,59 @@ function checkGetReward(req: any, r: any): string[] {
 }
 
 /** What only the judge and the handlers check (the schema cannot): a 400 for a schema-valid body. */
-const JUDGE_400 = /thinkingBudget|more than the server's queue bound|reference is required|prompts has|labels has|context holds|applies to|options\./;
+const JUDGE_400 = /thinkingBudget|more than the server's queue bound|reference is required|prompts has|labels has|context holds|applies to|options\.|is not supported|top_logprobs needs|chat template|token ids|prompt must not be empty/;
+
+const FINISH = new Set(["stop", "length"]);
+
+/** OpenAI's chat and completion answers: one choice per sample (n per prompt), in index order, usage that adds up. */
+function checkOpenAi(route: Route, req: any, r: any): string[] {
+  const chat = route === "/v1/chat/completions";
+  const prompts = chat ? 1 : typeof req.prompt === "string" || typeof req.prompt?.[0] === "number" ? 1 : req.prompt.length;
+  const n = (req.n ?? 1) * prompts;
+  const p: string[] = [];
+  if (r.object !== (chat ? "chat.completion" : "text_completion")) p.push(`object ${r.object}`);
+  if (!Array.isArray(r.choices) || r.choices.length !== n) return [...p, `${r.choices?.length} choices for ${n} samples`];
+  r.choices.forEach((c: any, i: number) => {
+    if (c.index !== i || !FINISH.has(c.finish_reason)) p.push(`choice ${i}: index ${c.index}, finish_reason ${c.finish_reason}`);
+    const text = chat ? c.message?.content : c.text;
+    if (typeof text !== "string" || (chat && c.message.role !== "assistant")) p.push(`choice ${i}: ${JSON.stringify(c).slice(0, 100)}`);
+    if (chat && req.logprobs && !Array.isArray(c.logprobs?.content)) p.push(`choice ${i}: no logprobs.content`);
+    if (!chat && req.logprobs != null && !Array.isArray(c.logprobs?.tokens)) p.push(`choice ${i}: no logprobs.tokens`);
+  });
+  const u = r.usage;
+  const most = n * (req.max_completion_tokens ?? req.max_tokens ?? (chat ? SERVER_DEFAULTS.maxTokens : 16));
+  if (!u || !isInt(u.prompt_tokens) || !isInt(u.completion_tokens) || u.completion_tokens > most || u.total_tokens !== u.prompt_tokens + u.completion_tokens) p.push(`usage ${JSON.stringify(u)} (at most ${most} completion tokens)`);
+  return p;
+}
+
+/** A stream: `data:` events of chunks, each sample's finish reason once, usage last when asked, then [DONE]. */
+function checkOpenAiStream(route: Route, req: any, res: RawResponse, o: { streamError?: boolean }): string[] {
+  if (!/text\/event-stream/.test(res.headers["content-type"] ?? "")) return [`stream content-type ${res.headers["content-type"]}`];
+  const events = res.body.toString("utf8").split("\n\n").filter(Boolean);
+  if (events.some((e) => !e.startsWith("data: "))) return [`a stream event that is not data: ${JSON.stringify(events.find((e) => !e.startsWith("data: "))?.slice(0, 80))}`];
+  const data = events.map((e) => e.slice(6));
+  let chunks: any[];
+  try { chunks = data.filter((d) => d !== "[DONE]").map((d) => JSON.parse(d)); } catch { return [`stream data not JSON: ${JSON.stringify(res.body.toString("utf8").slice(0, 100))}`]; }
+  const failed = chunks.find((c) => c.error);
+  if (failed) return o.streamError && JUDGE_400.test(String(failed.error.message)) ? [] : [`the stream failed: ${JSON.stringify(failed).slice(0, 160)}`];
+  if (data[data.length - 1] !== "[DONE]") return ["the stream does not end with [DONE]"];
+  const chat = route === "/v1/chat/completions";
+  const prompts = chat ? 1 : typeof req.prompt === "string" || typeof req.prompt?.[0] === "number" ? 1 : req.prompt.length;
+  const n = (req.n ?? 1) * prompts;
+  const finished = new Map<number, number>();
+  const p: string[] = [];
+  for (const c of chunks) {
+    if (c.object !== (chat ? "chat.completion.chunk" : "text_completion")) { p.push(`chunk object ${c.object}`); break; }
+    for (const ch of c.choices) {
+      if (!(isInt(ch.index) && ch.index < n)) p.push(`chunk index ${ch.index} of ${n}`);
+      if (ch.finish_reason) finished.set(ch.index, (finished.get(ch.index) ?? 0) + 1);
+    }
+  }
+  if (finished.size !== n || [...finished.values()].some((x) => x !== 1)) p.push(`finish reasons ${JSON.stringify([...finished])} for ${n} samples`);
+  const usage = chunks.filter((c) => c.usage);
+  if (req.stream_options?.include_usage ? usage.length !== 1 || chunks[chunks.length - 1] !== usage[0] : usage.length !== 0) p.push(`${usage.length} usage chunks`);
+  return p;
+}
 
 /**
  * Problems with a 200 answer to a valid request (empty: correct). `streamError`: a streamed
@@ -119,6 +171,7 @@ export function checkAnswer(route: Route, method: string, req: any, res: RawResp
     return /^rrm_http_requests_total\{/m.test(t) && /^rrm_queue_judgments \d+$/m.test(t) ? [] : [`metrics text ${JSON.stringify(t.slice(0, 100))}`];
   }
   const text = res.body.toString("utf8");
+  if ((route === "/v1/chat/completions" || route === "/v1/completions") && req.stream) return checkOpenAiStream(route, req, res, o);
   if (route === "/v1/rank" && req.stream) {
     if (!/ndjson/.test(res.headers["content-type"] ?? "")) return [`stream content-type ${res.headers["content-type"]}`];
     let lines: any[];
@@ -148,16 +201,18 @@ export function checkAnswer(route: Route, method: string, req: any, res: RawResp
     case "/v1/rank": return checkRank(req, r);
     case "/v1/rewards": return checkRewards(req, r);
     case "/get_reward": return checkGetReward(req, r);
+    case "/v1/chat/completions": case "/v1/completions": return checkOpenAi(route, req, r);
+    case "/v1/models": return r.object === "list" && typeof r.data?.[0]?.id === "string" ? [] : [`models ${text.slice(0, 100)}`];
   }
   return [];
 }
 
-/** An error answer's body: a JSON object with an `error` string. */
+/** An error answer's body: a JSON object with an `error` string (OpenAI's routes: `error.message`). */
 function errorBodyProblem(res: RawResponse): string | undefined {
   if (res.body.length === 0) return undefined; // HEAD, or a bare status from Node's parser
   try {
     const j = JSON.parse(res.body.toString("utf8"));
-    return typeof j?.error === "string" ? undefined : `an error body without "error": ${res.body.toString("utf8").slice(0, 100)}`;
+    return typeof j?.error === "string" || typeof j?.error?.message === "string" ? undefined : `an error body without "error": ${res.body.toString("utf8").slice(0, 100)}`;
   } catch {
     return `an error body that is not JSON: ${JSON.stringify(res.body.toString("utf8").slice(0, 100))}`;
   }
@@ -192,7 +247,8 @@ export function checkResponse(e: Expect, res: RawResponse | undefined, mayGoUnan
   if (![400, 429, 504].includes(res.status)) return [`status ${res.status} for a schema-valid body: ${res.body.toString("utf8").slice(0, 120)}`];
   if (res.status === 400) {
     // Only what the schema cannot say may be a 400 here: the judge's and handlers' own checks.
-    const msg = String(JSON.parse(res.body.toString("utf8")).error);
+    const e = JSON.parse(res.body.toString("utf8")).error;
+    const msg = String(e?.message ?? e);
     if (!JUDGE_400.test(msg)) return [`a 400 for a schema-valid body: ${msg.slice(0, 160)}`];
   }
   return p;

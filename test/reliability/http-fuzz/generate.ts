@@ -7,10 +7,12 @@
 // server answers (checks.ts decides).
 import { SeededRandom } from "../../../lib/random.js";
 import { compareBody, getRewardBody, JUDGE_OPTION_PROPS, rankBody, rewardsBody } from "../../../lib/server/schemas.js";
+import { chatCompletionBody, completionBody } from "../../../lib/server/openai/schemas.js";
 import { chunked, requestBytes, type ExchangePlan, type Piece } from "./client.js";
 
-export type Route = "/v1/compare" | "/v1/rank" | "/v1/rewards" | "/get_reward" | "/health" | "/metrics";
-export const ROUTE_SCHEMAS: Record<string, object> = { "/v1/compare": compareBody, "/v1/rank": rankBody, "/v1/rewards": rewardsBody, "/get_reward": getRewardBody };
+export type Route = "/v1/compare" | "/v1/rank" | "/v1/rewards" | "/get_reward" | "/v1/chat/completions" | "/v1/completions" | "/v1/models" | "/health" | "/metrics";
+export const ROUTE_SCHEMAS: Record<string, object> = { "/v1/compare": compareBody, "/v1/rank": rankBody, "/v1/rewards": rewardsBody, "/get_reward": getRewardBody, "/v1/chat/completions": chatCompletionBody, "/v1/completions": completionBody };
+const GET_ROUTES = new Set<Route>(["/health", "/metrics", "/v1/models"]);
 const BODY_ROUTES = Object.keys(ROUTE_SCHEMAS) as Route[];
 
 /** The server's judge defaults the fuzzer starts it with (checks.ts needs them to predict counts). */
@@ -62,8 +64,9 @@ export function text(rng: SeededRandom, maxChars = 120): string {
 
 type Schema = Record<string, any>;
 /** Judge knobs in ranges that keep a judgment to a few dozen tokens (the real bounds are crossed by the mutations). */
-const CHEAP: Record<string, [number, number]> = { votes: [1, 3], maxTokens: [6, 40], thinkingBudget: [1, 5], bootstrap: [0, 40], k: [1, 4], m: [1, 4], rounds: [1, 4], budget: [1, 24] };
-const CHEAP_ITEMS: Record<string, number> = { pairs: 4, candidates: 6, responses: 6, query: 4, prompts: 4, labels: 4 };
+const CHEAP: Record<string, [number, number]> = { votes: [1, 3], maxTokens: [6, 40], thinkingBudget: [1, 5], bootstrap: [0, 40], k: [1, 4], m: [1, 4], rounds: [1, 4], budget: [1, 24],
+  n: [1, 3], max_tokens: [1, 8], max_completion_tokens: [1, 8], best_of: [1, 3], top_logprobs: [0, 5] };
+const CHEAP_ITEMS: Record<string, number> = { pairs: 4, candidates: 6, responses: 6, query: 4, prompts: 4, labels: 4, messages: 4, prompt: 4 };
 
 /** A value valid under `schema` (cheap: small arrays, short texts, small judge knobs). */
 export function valueFor(schema: Schema, rng: SeededRandom, key = "", textChars = 120): unknown {
@@ -159,8 +162,36 @@ export function validBody(route: Route, rng: SeededRandom): any {
       if (rng.coin()) body.labels = query.map(() => (rng.int(4) ? t() : null));
       return body;
     }
+    case "/v1/chat/completions": {
+      const roles = ["system", "developer", "user", "assistant"];
+      const messages = Array.from({ length: 1 + rng.int(3) }, (_, i) => ({ role: i === 0 ? roles[rng.int(3)] : roles[rng.int(4)], content: rng.int(5) ? t() : [{ type: "text", text: t() }] }));
+      return { model: rng.coin() ? "rrm" : "anything", messages, ...openAiOptions(rng), ...(rng.int(4) === 0 ? { max_completion_tokens: 1 + rng.int(8) } : {}),
+        ...(rng.int(4) === 0 ? { logprobs: true, ...(rng.coin() ? { top_logprobs: rng.int(4) } : {}) } : {}), ...(rng.int(6) === 0 ? { reasoning_format: rng.coin() ? "none" : "deepseek" } : {}) };
+    }
+    case "/v1/completions": {
+      const one = () => (rng.int(4) ? t() : Array.from({ length: 1 + rng.int(6) }, () => rng.int(150000)));
+      return { model: "rrm", prompt: rng.coin() ? one() : Array.from({ length: 1 + rng.int(2) }, () => t()), ...openAiOptions(rng), ...(rng.int(4) === 0 ? { logprobs: rng.int(4) } : {}) };
+    }
     default: return undefined;
   }
+}
+
+/** OpenAI's sampling fields, cheap (a few tokens, up to 3 samples), sometimes streamed. */
+function openAiOptions(rng: SeededRandom): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  if (rng.coin()) o.max_tokens = 1 + rng.int(8);
+  if (rng.int(3) === 0) o.n = 1 + rng.int(3);
+  if (rng.int(3) === 0) o.temperature = [0, 0.6, 1, 2][rng.int(4)];
+  if (rng.int(4) === 0) o.top_p = [0.1, 0.9, 1][rng.int(3)];
+  if (rng.coin()) o.seed = [0, 1, -1, 2 ** 40, rng.uint32()][rng.int(5)];
+  if (rng.int(4) === 0) o.stop = rng.coin() ? text(rng, 3) : [text(rng, 2), text(rng, 4)];
+  if (rng.int(6) === 0) o.ignore_eos = true;
+  if (rng.int(3) === 0) {
+    o.stream = true;
+    if (rng.coin()) o.stream_options = { include_usage: rng.coin() };
+  }
+  if (rng.int(8) === 0) Object.assign(o, { user: "u", metadata: {}, presence_penalty: 0, frequency_penalty: 0, logit_bias: {} });
+  return o;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -312,12 +343,12 @@ const JUDGE_TIMEOUT = 120_000;
 
 function pickRoute(rng: SeededRandom): Route {
   const r = rng.int(100);
-  return r < 32 ? "/v1/compare" : r < 50 ? "/v1/rank" : r < 68 ? "/v1/rewards" : r < 80 ? "/get_reward" : r < 93 ? "/health" : "/metrics";
+  return r < 26 ? "/v1/compare" : r < 40 ? "/v1/rank" : r < 54 ? "/v1/rewards" : r < 64 ? "/get_reward" : r < 76 ? "/v1/chat/completions" : r < 84 ? "/v1/completions" : r < 87 ? "/v1/models" : r < 95 ? "/health" : "/metrics";
 }
 
 /** A well-formed request for `route` and what it must get. */
 export function validRequest(route: Route, rng: SeededRandom): { bytes: Buffer; expect: Expect; head: boolean } {
-  if (route === "/health" || route === "/metrics") {
+  if (GET_ROUTES.has(route)) {
     const head = rng.int(10) === 0;
     return { bytes: requestBytes(head ? "HEAD" : "GET", route, [["Host", "127.0.0.1"]]), expect: { kind: "valid", route, method: head ? "HEAD" : "GET" }, head };
   }
