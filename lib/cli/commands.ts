@@ -121,6 +121,8 @@ export async function rankCommand(argv: string[]): Promise<number> {
   const records: Record<string, unknown>[] = [];
   return judgeJsonl({
     label: "rank", values, defaultConcurrency: 2, pairsPerItem: 4, options,
+    settings: { strategy: values.strategy ?? "knockout", rounds: rounds ?? null, budget: budget ?? null, bootstrap: bootstrap ?? null },
+    derived: [["--report", values.report]],
     check: (v, line) => {
       const o = v as Record<string, unknown>;
       if (!Array.isArray(o?.candidates) || o.candidates.length === 0 || o.candidates.some((c) => typeof c !== "string")) {
@@ -138,9 +140,9 @@ export async function rankCommand(argv: string[]): Promise<number> {
       return { ...withId(item.id), winner: res.winner, strategy: res.strategy, ranking: res.ranking, rounds: res.rounds, bracket: res.bracket, byes: res.byes, budget: res.budget, matches: res.matches, stats };
     },
     onRecord: (rec) => void (values.report && records.push(rec)),
-    finish: () => {
+    finish: (_ms, run) => {
       if (values.report) {
-        writeFileSync(values.report, rankReportHtml(records as never, { title: `rrm rank: ${values.input ?? "stdin"}`, model: basename(String(values.model)) }));
+        writeFileSync(values.report, rankReportHtml(records as never, { title: `rrm rank: ${values.input ?? "stdin"}`, model: basename(String(values.model)), run }));
         console.error(`report: ${values.report}`);
       }
     },

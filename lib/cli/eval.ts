@@ -7,6 +7,7 @@ import { summarize, summaryMarkdown } from "../eval/summary.js";
 import { evalReportHtml } from "../report/eval-report.js";
 import { judgeHelp, judgeOptions } from "./commands.js";
 import { judgeJsonl, RUN_FLAGS } from "./judge-jsonl.js";
+import type { RunHeader } from "./run-header.js";
 import { ENGINE_FLAGS, JUDGE_FLAGS, parse } from "./options.js";
 
 export const EVAL_HELP = () => `rrm eval --model FILE -i pairs.jsonl [-o items.jsonl] [--json summary.json] [--report out.html]
@@ -29,6 +30,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const records: (EvalItemRecord | { error: string })[] = [];
   return judgeJsonl({
     label: "eval", values, defaultConcurrency: 8, pairsPerItem: 3, options: judgeOptions(values),
+    derived: [["--json", values.json], ["--report", values.report]],
     check: parseEvalItem,
     work: async (judge, item, opts, bar) => {
       const count = bar.tokenCounter();
@@ -38,17 +40,22 @@ export async function evalCommand(argv: string[]): Promise<number> {
     },
     onRecord: (rec) => void records.push(rec as never),
     // After --resume the clock saw only part of the judgments: no rate then.
-    finish: (elapsedMs) => writeEvalSummary(records, { json: values.json, report: values.report, title: `rrm eval: ${values.input ?? "stdin"}`, model: basename(String(values.model)), elapsedMs: values.resume ? undefined : elapsedMs }),
+    finish: (elapsedMs, run) => writeEvalSummary(records, { json: values.json, report: values.report, title: `rrm eval: ${values.input ?? "stdin"}`, model: basename(String(values.model)), elapsedMs: values.resume ? undefined : elapsedMs, run, itemsOnStdout: !values.output || values.output === "-" }),
   });
 }
 
-/** Writes an eval summary (markdown to stdout, --json, --report) from item records. */
-export function writeEvalSummary(records: (EvalItemRecord | { error: string })[], o: { json?: string; report?: string; title: string; model: string; elapsedMs?: number }) {
+/**
+ * Writes an eval summary (markdown, --json, --report) from item records. The markdown goes to
+ * stdout unless the item records do (`itemsOnStdout`): then to stderr, so stdout stays JSONL.
+ */
+export function writeEvalSummary(records: (EvalItemRecord | { error: string })[], o: { json?: string; report?: string; title: string; model: string; elapsedMs?: number; run?: RunHeader; itemsOnStdout?: boolean }) {
   const summary = summarize(records, o.elapsedMs);
-  console.log(summaryMarkdown(summary, o.model));
-  if (o.json) writeFileSync(o.json, JSON.stringify(summary, null, 2) + "\n");
+  const markdown = summaryMarkdown(summary, o.model);
+  if (o.itemsOnStdout) console.error(markdown);
+  else console.log(markdown);
+  if (o.json) writeFileSync(o.json, JSON.stringify(o.run ? { ...summary, run: o.run } : summary, null, 2) + "\n");
   if (o.report) {
-    writeFileSync(o.report, evalReportHtml(summary, { title: o.title, model: o.model }));
+    writeFileSync(o.report, evalReportHtml(summary, { title: o.title, model: o.model, run: o.run }));
     console.error(`report: ${o.report}`);
   }
 }

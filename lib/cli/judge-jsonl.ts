@@ -5,7 +5,8 @@
 import { loadAddon } from "../../bindings/index.js";
 import { createJudge, type CompareOptions, type Judge } from "../rrm/judge.js";
 import { itemSeed } from "../random.js";
-import { EXIT, signalExit } from "./exit-codes.js";
+import { EXIT, signalExit, UsageError } from "./exit-codes.js";
+import { engineSettings, guardDerivedOutput, guardOutput, judgeSettings, makeHeader, type RunHeader } from "./run-header.js";
 import { concurrencyFlag, engineFlags } from "./flag-checks.js";
 import { openInput, type JsonlSource } from "./jsonl.js";
 import { openEngine } from "./options.js";
@@ -16,13 +17,17 @@ import { voteCeiling } from "../rrm/adaptive-votes.js";
 
 export const RUN_FLAGS = {
   resume: { type: "boolean" },
+  overwrite: { type: "boolean" },
   shard: { type: "string" },
   reproducible: { type: "boolean" },
 } as const;
 
 export function runHelp() {
   return `  --resume                  skip the items already in --output (same input, checked by a hash of
-                            each line) and append the rest
+                            each line; same settings, checked against the file's first line) and
+                            append the rest
+  --overwrite               replace a non-empty --output (and --json/--report files); without it
+                            or --resume such a file is refused and left as it is
   --shard K/N               only the items whose index is K modulo N (join shards with rrm merge)
   --reproducible            a batch-invariant engine (--batch-invariant): every item's result is
                             the same whatever the interruptions, shards or other work, with items
@@ -40,8 +45,12 @@ export interface JudgeJsonlSpec<T> {
   check: (value: unknown, line: number) => T;
   work: (judge: Judge, item: T, options: CompareOptions, bar: ProgressBar, ctx: ItemContext) => Promise<object>;
   onRecord?: (record: Record<string, unknown>, fresh: boolean) => void;
+  /** The command's own settings that change results (rank: strategy, rounds, ...), for the run header. */
+  settings?: Record<string, unknown>;
+  /** Files written from the records at the end ([flag, path]): refused like the output when they hold something. */
+  derived?: [string, string | undefined][];
   /** After the run, before the engine is freed (summaries, reports). */
-  finish?: (elapsedMs: number) => void;
+  finish?: (elapsedMs: number, header: RunHeader) => void;
 }
 
 export async function judgeJsonl<T>(s: JudgeJsonlSpec<T>): Promise<number> {
@@ -60,16 +69,21 @@ export async function judgeJsonl<T>(s: JudgeJsonlSpec<T>): Promise<number> {
   const runSeed = s.options.seed ?? 0;
   const file = values.output && values.output !== "-" ? (values.output as string) : undefined;
   const input = openInput(values.input);
+  for (const [flag, path] of s.derived ?? []) guardDerivedOutput(path, flag, { resume: values.resume, overwrite: values.overwrite });
+  if (!values.model) throw new UsageError("--model <file.gguf> is required (or try `rrm demo`, which writes its own test model)");
+  const header = makeHeader(s.label, values.model, { judge: judgeSettings(s.options), engine: engineSettings(engineFlags(values), reproducible), ...s.settings }, values.shard);
   let lock: OutputLock | undefined;
   try {
     lock = file ? lockOutput(file) : undefined;
-    return await judgeWithLock(s, { shard, concurrency, reproducible: serial, runSeed, file, input });
+    // Before the model loads: a refused output costs nothing and is left as it is.
+    if (file) guardOutput(file, { resume: values.resume, overwrite: values.overwrite, header });
+    return await judgeWithLock(s, { shard, concurrency, reproducible: serial, runSeed, file, input, header });
   } finally {
     lock?.release();
   }
 }
 
-async function judgeWithLock<T>(s: JudgeJsonlSpec<T>, run: { shard?: Shard; concurrency: number; reproducible: boolean; runSeed: number; file?: string; input: JsonlSource }): Promise<number> {
+async function judgeWithLock<T>(s: JudgeJsonlSpec<T>, run: { shard?: Shard; concurrency: number; reproducible: boolean; runSeed: number; file?: string; input: JsonlSource; header: RunHeader }): Promise<number> {
   const { values } = s;
   const { model, engine } = await openEngine(values, { sequences: Math.min(240, voteCeiling(s.options.votes) * run.concurrency * s.pairsPerItem) });
   if (run.reproducible) engine.setPrefixCache(false);
@@ -78,7 +92,7 @@ async function judgeWithLock<T>(s: JudgeJsonlSpec<T>, run: { shard?: Shard; conc
   const t0 = Date.now();
   try {
     const r = await runItems({
-      input: run.input, output: values.output, concurrency: run.concurrency, resume: !!values.resume, shard: run.shard,
+      input: run.input, output: values.output, concurrency: run.concurrency, resume: !!values.resume, overwrite: !!values.overwrite, header: run.header, shard: run.shard,
       check: s.check,
       work: (item, ctx) => s.work(judge, item, { ...s.options, seed: itemSeed(run.runSeed, ctx.index), signal: ctx.signal }, bar, ctx),
       onRecord: s.onRecord,
@@ -99,7 +113,7 @@ async function judgeWithLock<T>(s: JudgeJsonlSpec<T>, run: { shard?: Shard; conc
       console.error(`interrupted by ${r.signal}: ${r.ok + r.failed} item(s) written${run.file ? ` to ${run.file}` : ""}${resume}`);
       return signalExit(r.signal!);
     }
-    s.finish?.(Date.now() - t0);
+    s.finish?.(Date.now() - t0, run.header);
     if (r.failed) console.error(`${r.failed} item(s) failed; see their "error" fields`);
     return r.failed ? EXIT.failed : EXIT.ok;
   } finally {

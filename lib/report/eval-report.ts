@@ -2,11 +2,11 @@
 // the paper's rows, the reasoning-length histogram and the position-bias table.
 import type { EvalSummary } from "../eval/summary.js";
 import { SECTIONS } from "../eval/rewardbench.js";
-import { barChart, esc, histogramChart, page, table } from "./html.js";
+import { barChart, esc, histogramChart, page, runSettingsSection, table, type RunDescription } from "./html.js";
 
 const pct = (x: number | null) => (x === null ? "–" : (100 * x).toFixed(1));
 
-export function evalReportHtml(s: EvalSummary, o: { title: string; model: string }): string {
+export function evalReportHtml(s: EvalSummary, o: { title: string; model: string; run?: RunDescription }): string {
   const subsets = barChart(
     s.subsets.map((x) => ({ label: x.subset, value: 100 * x.accuracy, low: 100 * x.interval.low, high: 100 * x.interval.high, color: x.section ? "#4c78a8" : "#9d755d", text: `${pct(x.accuracy)}% (n=${x.items})` })),
     { id: "subset-accuracy", min: 0, max: 100, unit: "%" },
@@ -35,6 +35,6 @@ ${table(["subset", "section", "items", "accuracy %", "95% CI", "weight"], s.subs
 <section><h2>Reasoning length</h2>${histogramChart(s.tokens.histogram, { id: "token-histogram", xLabel: "generated tokens per judgment (reasoning + verdict)" })}
 <p>Mean ${s.tokens.mean.toFixed(0)}, median ${s.tokens.median}, p90 ${s.tokens.p90}, max ${s.tokens.max} tokens; ${s.judgments} judgments, ${s.invalidVotes} invalid (${pct(s.invalidRate)}%)${s.judgmentsPerMinute !== null ? `; ${s.judgmentsPerMinute.toFixed(1)} judgments/min` : ""}.</p></section>
 <section><h2>Position bias</h2>${bias}${agreement}</section>
-<section><h2>Scoring</h2><p class="note">${esc(s.scoring)}.</p></section>`;
+<section><h2>Scoring</h2><p class="note">${esc(s.scoring)}.</p></section>${runSettingsSection(o.run)}`;
   return page(o.title, `model ${o.model}; ${s.items} items${s.failedItems ? `, ${s.failedItems} failed` : ""}; written ${new Date().toISOString().slice(0, 19)}Z`, body);
 }

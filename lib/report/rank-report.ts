@@ -4,7 +4,7 @@
 import type { BudgetRecord } from "../tournament/budget.js";
 import type { RankedCandidate, Strategy } from "../tournament/rank.js";
 import type { MatchRecord } from "../tournament/types.js";
-import { barChart, esc, page, table } from "./html.js";
+import { barChart, esc, page, runSettingsSection, table, type RunDescription } from "./html.js";
 
 export interface RankRecord {
   line: number;
@@ -84,7 +84,7 @@ function budgetSection(b: BudgetRecord): string {
   return head + table(["round", "matches", "share", "spent", "extra waves"], b.rounds.map((x) => [x.round, x.matches, x.share, x.spent, x.extraWaves]));
 }
 
-export function rankReportHtml(records: RankRecord[], o: { title: string; model: string }): string {
+export function rankReportHtml(records: RankRecord[], o: { title: string; model: string; run?: RunDescription }): string {
   const sorted = [...records].sort((a, b) => a.line - b.line);
   const shown = sorted.slice(0, MAX_ITEMS);
   const body = shown.map((r, i) => {
@@ -95,5 +95,5 @@ export function rankReportHtml(records: RankRecord[], o: { title: string; model:
     return `<section class="item">${head}${stats}${main}${r.budget ? budgetSection(r.budget) : ""}</section>`;
   });
   const more = sorted.length > MAX_ITEMS ? `<p class="note">${sorted.length - MAX_ITEMS} more items are in the JSONL output.</p>` : "";
-  return page(o.title, `model ${o.model}; ${records.length} items; written ${new Date().toISOString().slice(0, 19)}Z`, body.join("\n") + more);
+  return page(o.title, `model ${o.model}; ${records.length} items; written ${new Date().toISOString().slice(0, 19)}Z`, body.join("\n") + more + runSettingsSection(o.run));
 }

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { tinyRrmModel } from "../helpers/models.js";
+import { jsonRecords } from "../helpers/rrm-process.js";
 
 const entry = new URL("../../lib/cli/entry.ts", import.meta.url).pathname;
 const rrm = (args: string[], input?: string) => spawnSync(process.execPath, ["--import", "tsx", entry, ...args], { encoding: "utf8", input, timeout: 120_000 });
@@ -39,7 +40,8 @@ test("compare: JSONL in, JSONL out in input order, bad lines reported in place",
     JSON.stringify({ query: "After a bad line", a: "x", b: "y" }),
   ].join("\n");
   const r = rrm(["compare", "--model", tinyRrmModel(), "--votes", "3", "--thinking-budget", "4", "--max-tokens", "8", "--seed", "1", "--no-early-stop", "--threads", "2"], input);
-  const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  const lines = jsonRecords(r.stdout);
+  assert.is(JSON.parse(r.stdout.split("\n")[0]).rrmRun.settings.judge.votes, 3); // the run header first
   assert.is(lines.length, 5);
   assert.is(lines[0].id, "x");
   assert.is(lines[0].line, 1);
@@ -58,7 +60,7 @@ test("compare --votes 16 at the default maxTokens runs on an engine sized by def
   const input = JSON.stringify({ query: "2+2?", a: "4", b: "5" });
   const r = rrm(["compare", "--model", tinyRrmModel(), "--votes", "16", "--thinking-budget", "4", "--no-early-stop", "--seed", "2", "--threads", "2", "--no-progress"], input);
   assert.is(r.status, 0, r.stderr);
-  const v = JSON.parse(r.stdout);
+  const [v] = jsonRecords(r.stdout);
   assert.is(v.votes.a + v.votes.b, 16);
 });
 
@@ -66,12 +68,12 @@ test("rank: knockout and elo", () => {
   const input = JSON.stringify({ query: "Best fruit?", candidates: ["apple", "pear", "plum", "fig", "kiwi"] });
   const ko = rrm(["rank", "--model", tinyRrmModel(), "--votes", "1", "--thinking-budget", "3", "--max-tokens", "6", "--seed", "3", "--no-progress"], input);
   assert.is(ko.status, 0, ko.stderr);
-  const k = JSON.parse(ko.stdout);
+  const [k] = jsonRecords(ko.stdout);
   assert.is(k.strategy, "knockout");
   assert.is(k.matches.length, 4);
   const elo = rrm(["rank", "--model", tinyRrmModel(), "--strategy", "elo", "--bootstrap", "10", "--thinking-budget", "3", "--max-tokens", "6", "--seed", "3", "--no-progress"], input);
   assert.is(elo.status, 0, elo.stderr);
-  const e = JSON.parse(elo.stdout);
+  const [e] = jsonRecords(elo.stdout);
   assert.is(e.matches.length, 10);
   assert.ok(e.ranking.every((c: any) => c.interval));
 });

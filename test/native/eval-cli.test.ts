@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { tinyRrmModel } from "../helpers/models.js";
+import { recordsIn } from "../helpers/rrm-process.js";
 
 const entry = new URL("../../lib/cli/entry.ts", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "rrm-eval-cli-"));
@@ -27,7 +28,7 @@ test("eval: per-item records, the summary recomputes from them, report and JSON 
   const out = join(dir, "items.jsonl"), json = join(dir, "summary.json"), html = join(dir, "eval.html");
   const r = rrm(["eval", ...judge(), "--swap", "alternate", "-i", evalInput, "-o", out, "--json", json, "--report", html]);
   assert.is(r.status, 1, r.stderr); // the bad line fails; the rest is judged
-  const items = readFileSync(out, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const items = recordsIn(out) as any[];
   assert.is(items.length, 11);
   assert.match(items[9].error, /line 10: not valid JSON/);
   assert.is(items[10].format, "best-of-n");
@@ -74,7 +75,7 @@ test("compare --reproducible: SIGKILL and SIGINT at random points, resumed, equa
   const args = (out: string) => ["compare", ...judge(), "--temperature", "0.8", "--seed", "7", "--reproducible", "-i", compareInput, "-o", out];
   assert.is(rrm(args(full)).status, 0);
   const expected = readFileSync(full, "utf8");
-  assert.is(expected.trim().split("\n").length, 10);
+  assert.is(expected.trim().split("\n").length, 11); // the run header and 10 records
   const out = join(dir, "resumed.jsonl");
   const cuts = [0.15, 0.4, 0.7].map((f) => Math.floor(expected.length * (f + Math.random() * 0.1)));
   await runKilled(args(out), out, "SIGKILL", cuts[0]);
