@@ -12,16 +12,18 @@ import { ENGINE_FLAGS, JUDGE_FLAGS, parse } from "./options.js";
 
 export const EVAL_HELP = () => `rrm eval --model FILE -i pairs.jsonl [-o items.jsonl] [--json summary.json] [--report out.html]
   Accuracy on labelled pairs. Input lines: RewardBench {"id", "prompt", "chosen", "rejected", "subset"},
-  or RewardBench 2 best-of-N with "chosen" and "rejected" as lists (the first chosen answer is
-  judged against every rejected one; correct when it beats them all). Writes one record per item
-  (its score, each comparison's votes by order shown, tokens per vote) and prints the summary as
-  markdown: accuracy per subset with 95% intervals, RewardBench's sections (example-count
-  weights) and overall score beside the RRM paper's rows, position bias, reasoning lengths,
-  invalid votes and judgments per minute. A tie or no valid verdict scores 0.5.
-  --json FILE               the summary as JSON
+  or RewardBench 2 with "chosen" and "rejected" as lists: best-of-4 (the chosen answer against each
+  rejected one: 0 when it loses one, else 1 / (1 + ties), as RewardBench 2 shares the top score) and
+  Ties (every correct answer against every incorrect one; its accuracy parts are reported, and no
+  Ties or RewardBench 2 score, which need rewards a pairwise judge does not give). Writes one record
+  per item (its score, each comparison's votes by order shown, tokens per vote) and the summary as
+  markdown (to stdout, or to stderr when the records take stdout): accuracy per subset with 95%
+  intervals, RewardBench's sections (example-count weights) and overall score beside the RRM paper's
+  rows, RewardBench 2's subsets, position bias (with --swap alternate every comparison is shown both
+  ways and the summary says how often the orders agree), reasoning lengths, invalid votes and
+  judgments per minute. A tie or no valid verdict scores 0.5 in a pair.
+  --json FILE               the summary as JSON (with the run's settings)
   --report FILE             a self-contained HTML report
-  --swap random|alternate|none   default random (one order per comparison, seeded); alternate
-                            shows every comparison both ways and reports how often they agree
 ${judgeHelp()}`;
 
 export async function evalCommand(argv: string[]): Promise<number> {
@@ -33,9 +35,9 @@ export async function evalCommand(argv: string[]): Promise<number> {
     derived: [["--json", values.json], ["--report", values.report]],
     check: parseEvalItem,
     work: async (judge, item, opts, bar) => {
-      const count = bar.tokenCounter();
-      const rec = await evaluateItem(judge, item, { ...opts, onProgress: (p) => count(p.generatedTokens) });
-      bar.votes += rec.judgments;
+      const count = bar.itemCounter();
+      const rec = await evaluateItem(judge, item, { ...opts, onProgress: (p) => count(p.generatedTokens, p.votesDone) });
+      count.final(rec.judgments);
       return rec;
     },
     onRecord: (rec) => void records.push(rec as never),

@@ -89,13 +89,17 @@ async function judgeWithLock<T>(s: JudgeJsonlSpec<T>, run: { shard?: Shard; conc
   if (run.reproducible) engine.setPrefixCache(false);
   const judge = createJudge(engine);
   const bar = new ProgressBar(s.label, undefined, !values["no-progress"]);
+  const failures: FailedItem[] = [];
   const t0 = Date.now();
   try {
     const r = await runItems({
       input: run.input, output: values.output, concurrency: run.concurrency, resume: !!values.resume, overwrite: !!values.overwrite, header: run.header, shard: run.shard,
       check: s.check,
       work: (item, ctx) => s.work(judge, item, { ...s.options, seed: itemSeed(run.runSeed, ctx.index), signal: ctx.signal }, bar, ctx),
-      onRecord: s.onRecord,
+      onRecord: (rec, fresh) => {
+        if (fresh && typeof rec.error === "string" && failures.length < SHOWN_FAILURES) failures.push({ line: rec.line as number, error: rec.error });
+        s.onRecord?.(rec, fresh);
+      },
       onItemDone: () => { bar.items++; bar.update(); },
     });
     bar.done();
@@ -114,10 +118,20 @@ async function judgeWithLock<T>(s: JudgeJsonlSpec<T>, run: { shard?: Shard; conc
       return signalExit(r.signal!);
     }
     s.finish?.(Date.now() - t0, run.header);
-    if (r.failed) console.error(`${r.failed} item(s) failed; see their "error" fields`);
+    if (r.failed) console.error(failedItemsText(r.failed, failures, run.file));
     return r.failed ? EXIT.failed : EXIT.ok;
   } finally {
     engine.dispose();
     model.dispose();
   }
+}
+
+export interface FailedItem { line: number; error: string }
+const SHOWN_FAILURES = 3;
+
+/** The failed items on stderr: how many, the first few with their lines, where the rest are. */
+export function failedItemsText(count: number, first: FailedItem[], file?: string): string {
+  const lines = first.map((f) => `  line ${f.line}: ${f.error.replace(/^line \d+: /, "")}`);
+  const more = count > first.length ? `  ... and ${count - first.length} more; ` : "  ";
+  return [`${count} item(s) failed:`, ...lines, `${more}each failed item's record${file ? ` in ${file}` : ""} has its "error"`].join("\n");
 }

@@ -14,8 +14,9 @@
 //   every comparison, as RewardBench 2's "every correct answer scores above every incorrect one",
 //   else 0. Ties' margin terms need each answer's reward, which a pairwise judge does not give:
 //   the summary reports Ties' accuracy parts and no Ties score (summary.ts).
-import type { CompareOptions, CompareResult, PairJudge } from "../rrm/types.js";
+import type { CompareOptions, CompareProgress, CompareResult, PairJudge } from "../rrm/types.js";
 import { isTiesSubset } from "./rewardbench.js";
+import { jsonType, lineObject, stringField } from "../line-fields.js";
 
 export interface EvalItem {
   id?: string | number;
@@ -59,25 +60,28 @@ export interface EvalItemRecord {
 
 const isStr = (v: unknown): v is string => typeof v === "string";
 
-/** One input line as an item, or an error that names the line and the field. */
+/** One input line as an item, or an error that names the line and the field (missing, or of the wrong type). */
 export function parseEvalItem(value: unknown, line: number): EvalItem {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error(`line ${line}: expected a JSON object with "prompt", "chosen", "rejected" and "subset"`);
-  const o = value as Record<string, unknown>;
-  if (!isStr(o.prompt)) throw new Error(`line ${line}: "prompt" must be a string`);
+  const o = lineObject(value, line, `with "prompt", "chosen", "rejected" and "subset"`);
+  if (o.prompt === undefined && typeof o.query === "string" && ("a" in o || "candidates" in o)) {
+    throw new Error(`line ${line}: this is a ${"a" in o ? "rrm compare" : "rrm rank"} line ("query", ${"a" in o ? '"a", "b"' : '"candidates"'}), with no label; rrm eval reads RewardBench lines {"prompt", "chosen", "rejected", "subset"}`);
+  }
+  stringField(o, "prompt", line);
   const list = (name: "chosen" | "rejected"): string[] => {
     const v = o[name];
+    if (v === undefined) throw new Error(`line ${line}: "${name}" is missing`);
     if (isStr(v)) return [v];
     if (Array.isArray(v) && v.length > 0 && v.every(isStr)) return v;
-    throw new Error(`line ${line}: "${name}" must be a string or a non-empty array of strings`);
+    throw new Error(`line ${line}: "${name}" must be a string or a non-empty array of strings, got ${Array.isArray(v) ? (v.length ? "an array holding " + jsonType(v.find((x) => !isStr(x))) : "an empty array") : jsonType(v)}`);
   };
   const chosen = list("chosen");
   const rejected = list("rejected");
-  if (o.subset !== undefined && !isStr(o.subset)) throw new Error(`line ${line}: "subset" must be a string`);
-  if (o.id !== undefined && !isStr(o.id) && typeof o.id !== "number") throw new Error(`line ${line}: "id" must be a string or a number`);
+  if (o.subset !== undefined && !isStr(o.subset)) throw new Error(`line ${line}: "subset" must be a string, got ${jsonType(o.subset)}`);
+  if (o.id !== undefined && !isStr(o.id) && typeof o.id !== "number") throw new Error(`line ${line}: "id" must be a string or a number, got ${jsonType(o.id)}`);
   const subset = (o.subset as string | undefined) ?? "(none)";
   const format = chosen.length > 1 ? "several-correct" : Array.isArray(o.chosen) || Array.isArray(o.rejected) ? "best-of-n" : "pair";
-  const item: EvalItem = { id: o.id as string | number | undefined, prompt: o.prompt, chosen, rejected, subset, format };
-  if (isTiesSubset(subset)) item.ties = tiesSample(o.id, o.prompt, chosen.length);
+  const item: EvalItem = { id: o.id as string | number | undefined, prompt: o.prompt as string, chosen, rejected, subset, format };
+  if (isTiesSubset(subset)) item.ties = tiesSample(o.id, o.prompt as string, chosen.length);
   return item;
 }
 
@@ -128,8 +132,19 @@ export async function evaluateItem(judge: PairJudge, item: EvalItem, options: Co
   const pairs = item.format === "several-correct"
     ? item.chosen.flatMap((_, c) => item.rejected.map((_, r) => [c, r] as const))
     : item.rejected.map((_, r) => [0, r] as const);
+  // The comparisons run at once; their progress is summed so the caller sees one running total
+  // (a comparison's total that drops is its next adaptive wave starting: the last one is kept).
+  const live = pairs.map(() => ({ votesDone: 0, generatedTokens: 0, banked: { votesDone: 0, generatedTokens: 0 }, last: { votesDone: 0, generatedTokens: 0 } }));
+  const onProgress = options.onProgress && ((k: number, p: CompareProgress) => {
+    const x = live[k];
+    if (p.generatedTokens < x.last.generatedTokens || p.votesDone < x.last.votesDone) x.banked = { votesDone: x.votesDone, generatedTokens: x.generatedTokens };
+    x.last = p;
+    x.votesDone = x.banked.votesDone + p.votesDone;
+    x.generatedTokens = x.banked.generatedTokens + p.generatedTokens;
+    options.onProgress!({ votesDone: live.reduce((t, x) => t + x.votesDone, 0), votesTotal: p.votesTotal, generatedTokens: live.reduce((t, x) => t + x.generatedTokens, 0) });
+  });
   const results = await Promise.all(pairs.map(([c, r], k) =>
-    judge.compare({ query: item.prompt, a: item.chosen[c], b: item.rejected[r] }, { ...options, seed: options.seed === undefined ? undefined : (options.seed + k * 0x632be5ab) >>> 0, tieBreak: "none" })));
+    judge.compare({ query: item.prompt, a: item.chosen[c], b: item.rejected[r] }, { ...options, seed: options.seed === undefined ? undefined : (options.seed + k * 0x632be5ab) >>> 0, tieBreak: "none", onProgress: onProgress && ((p) => onProgress(k, p)) })));
   const comparisons = results.map((res, k) => toRecord(res, pairs[k][1], item.format === "several-correct" ? pairs[k][0] : undefined));
   return {
     ...(item.id !== undefined ? { id: item.id } : {}),

@@ -47,13 +47,15 @@ test("compare: JSONL in, JSONL out in input order, bad lines reported in place",
   assert.is(lines[0].line, 1);
   assert.is(lines[0].votes.a + lines[0].votes.b, 3);
   assert.ok(["a", "b"].includes(lines[1].winner));
-  assert.match(lines[2].error, /"b" must be a string/);
+  assert.match(lines[2].error, /^line 4: "b" is missing$/);
   // A line that is not JSON is that line's error; the lines around it are judged.
   assert.is(lines[3].line, 5);
   assert.match(lines[3].error, /line 5: not valid JSON/);
   assert.is(lines[4].votes.a + lines[4].votes.b, 3);
-  assert.is(r.status, 1); // one item failed
+  assert.is(r.status, 1); // two items failed
   assert.match(r.stderr, /items/); // the progress line
+  // The failures on stderr too: the count, each with its line (not only inside the output).
+  assert.match(r.stderr, /2 item\(s\) failed:\n  line 4: "b" is missing\n  line 5: not valid JSON \([^\n]+\)\n  each failed item's record has its "error"\n$/);
 });
 
 test("compare --votes 16 at the default maxTokens runs on an engine sized by default", () => {
@@ -76,6 +78,16 @@ test("rank: knockout and elo", () => {
   const [e] = jsonRecords(elo.stdout);
   assert.is(e.matches.length, 10);
   assert.ok(e.ranking.every((c: any) => c.interval));
+});
+
+test("rank --strategy swiss --rounds past a round-robin's worth: capped, one warning naming --rounds and the bound", () => {
+  const five = JSON.stringify({ query: "Best fruit?", candidates: ["apple", "pear", "plum", "fig", "kiwi"] });
+  const r = rrm(["rank", "--model", tinyRrmModel(), "--strategy", "swiss", "--rounds", "6", "--thinking-budget", "3", "--max-tokens", "6", "--seed", "3", "--no-progress"], `${five}\n${five}\n`);
+  assert.is(r.status, 0, r.stderr);
+  const recs = jsonRecords(r.stdout);
+  assert.equal(recs.map((x) => x.rounds), [5, 5]);
+  assert.is(r.stderr.match(/--rounds/g)?.length, 1, r.stderr);
+  assert.match(r.stderr, /rrm rank: --rounds 6 is more than 5 candidates can play without a pair meeting twice \(at most 5, a round-robin's worth\): line 1 plays 5/);
 });
 
 test("bench: a sweep's table as JSON and SVG; bad flags fail before any model loads", () => {

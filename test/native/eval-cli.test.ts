@@ -70,6 +70,16 @@ function runKilled(args: string[], out: string, signal: NodeJS.Signals, afterByt
 const compareInput = join(dir, "pairs.jsonl");
 writeFileSync(compareInput, Array.from({ length: 10 }, (_, i) => JSON.stringify({ id: i, query: `Query number ${i}?`, a: `First answer ${i}`, b: `Second answer ${i}` })).join("\n") + "\n");
 
+test("eval without -o: stdout is JSONL only (the header and the records), the summary on stderr", () => {
+  const r = rrm(["eval", ...judge(), "-i", evalInput]);
+  assert.is(r.status, 1, r.stderr); // the bad line
+  const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l)); // every line parses
+  assert.ok(lines[0].rrmRun);
+  assert.is(lines.length, 12);
+  assert.match(r.stderr, /### Accuracy by subset/);
+  assert.not.match(r.stdout, /###/);
+});
+
 test("compare --reproducible: SIGKILL and SIGINT at random points, resumed, equal an uninterrupted run", async () => {
   const full = join(dir, "full.jsonl");
   const args = (out: string) => ["compare", ...judge(), "--temperature", "0.8", "--seed", "7", "--reproducible", "-i", compareInput, "-o", out];
