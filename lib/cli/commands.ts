@@ -1,8 +1,8 @@
 // The `rrm` commands. Each takes argv after its name and returns an exit code.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { CompareOptions } from "../rrm/judge.js";
-import { rankReportHtml } from "../report/rank-report.js";
+import { rankReportHtml, type RankTexts } from "../report/rank-report.js";
 import { addonLoadInfo, loadAddon, type AddonLoadInfo } from "../../bindings/index.js";
 import { makeTestModel } from "../testmodel/make-model.js";
 import { ENGINE_FLAGS, JUDGE_FLAGS, intFlag, openEngine, parse, UsageError } from "./options.js";
@@ -133,6 +133,7 @@ export async function rankCommand(argv: string[]): Promise<number> {
   // Under a budget, an unset --votes means the budget's own cap per match, not 1.
   if (budget !== undefined && values.votes === undefined && values.confidence === undefined) delete options.votes;
   const records: Record<string, unknown>[] = [];
+  const texts = new Map<number, RankTexts>(); // the report's query and candidate texts, by input line
   // --rounds beyond a round-robin's worth for a line's candidates: that line plays the most it can,
   // and one warning says so (lines differ in size, so this is per line, not a usage error).
   let warned = false;
@@ -147,7 +148,11 @@ export async function rankCommand(argv: string[]): Promise<number> {
     label: "rank", values, defaultConcurrency: 2, pairsPerItem: 4, options,
     settings: { strategy: values.strategy ?? "knockout", rounds: rounds ?? null, budget: budget ?? null, bootstrap: bootstrap ?? null },
     derived: [["--report", values.report]],
-    check: rankItem,
+    check: (v, line) => {
+      const item = rankItem(v, line);
+      if (values.report) texts.set(line, { query: item.query, candidates: item.candidates });
+      return item;
+    },
     work: async (judge, item, opts, bar, ctx) => {
       const count = bar.itemCounter();
       const res = await judge.rank(item.query, item.candidates, { ...opts, strategy: values.strategy as never, bootstrap, rounds: swissRounds(item.candidates.length, ctx.line), budget, onProgress: (p) => count(p.generatedTokens, p.judgmentsDone) });
@@ -160,11 +165,27 @@ export async function rankCommand(argv: string[]): Promise<number> {
     onRecord: (rec) => void (values.report && records.push(rec)),
     finish: (_ms, run) => {
       if (values.report) {
-        writeFileSync(values.report, rankReportHtml(records as never, { title: `rrm rank: ${values.input ?? "stdin"}`, model: basename(String(values.model)), run }));
+        if (values.input && values.input !== "-") textsFromInput(values.input, records, texts); // the items an earlier run did (--resume)
+        writeFileSync(values.report, rankReportHtml(records as never, { title: `rrm rank: ${values.input ?? "stdin"}`, model: basename(String(values.model)), run, texts }));
         console.error(`report: ${values.report}`);
       }
     },
   });
+}
+
+/** Texts for records whose items this invocation did not run (a resume): read from the input file, by line. */
+function textsFromInput(path: string, records: Record<string, unknown>[], texts: Map<number, RankTexts>) {
+  const need = new Set(records.map((r) => r.line as number).filter((l) => !texts.has(l)));
+  if (need.size === 0) return;
+  try {
+    readFileSync(path, "utf8").split("\n").forEach((text, i) => {
+      if (!need.has(i + 1)) return;
+      try {
+        const item = rankItem(JSON.parse(text), i + 1);
+        texts.set(i + 1, { query: item.query, candidates: item.candidates });
+      } catch {} // a bad line's record says why
+    });
+  } catch {} // the input is gone: the report says where the texts were
 }
 
 export async function makeModelCommand(argv: string[]): Promise<number> {

@@ -11,6 +11,8 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 .meta{color:#5b6573;font-size:13px}table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #dde1e6;padding:4px 8px;text-align:right}
 th{background:#f4f6f8}td:first-child,th:first-child{text-align:left}svg{display:block;margin:8px 0;max-width:100%}
 .note{color:#5b6573;font-size:12px}section{margin-bottom:18px}
+table.candidates td{text-align:left;vertical-align:top}td.text{max-width:820px}details summary{cursor:pointer}
+.full{white-space:pre-wrap;background:#f8f9fb;border-left:3px solid #dde1e6;padding:4px 8px;margin:4px 0}.query{margin:6px 0 8px}
 `;
 
 export function page(title: string, meta: string, body: string): string {
