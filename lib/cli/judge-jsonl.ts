@@ -14,6 +14,7 @@ import { lockOutput, type OutputLock } from "./output-lock.js";
 import { ProgressBar } from "./progress.js";
 import { checkResume, parseShard, runItems, type ItemContext, type Shard } from "./run-items.js";
 import { voteCeiling } from "../rrm/adaptive-votes.js";
+import { kvString, readGgufHeader } from "../gguf/reader.js";
 
 export const RUN_FLAGS = {
   resume: { type: "boolean" },
@@ -77,6 +78,8 @@ export async function judgeJsonl<T>(s: JudgeJsonlSpec<T>): Promise<number> {
     lock = file ? lockOutput(file) : undefined;
     // Before the model loads: a refused output costs nothing and is left as it is.
     if (file) guardOutput(file, { resume: values.resume, overwrite: values.overwrite, header });
+    const note = randomWeightsNote(values.model, s.options);
+    if (note) console.error(`rrm ${s.label}: ${note}`);
     return await judgeWithLock(s, { shard, concurrency, reproducible: serial, runSeed, file, input, header });
   } finally {
     lock?.release();
@@ -134,4 +137,21 @@ export function failedItemsText(count: number, first: FailedItem[], file?: strin
   const lines = first.map((f) => `  line ${f.line}: ${f.error.replace(/^line \d+: /, "")}`);
   const more = count > first.length ? `  ... and ${count - first.length} more; ` : "  ";
   return [`${count} item(s) failed:`, ...lines, `${more}each failed item's record${file ? ` in ${file}` : ""} has its "error"`].join("\n");
+}
+
+/**
+ * A random-weight model (rrm make-model, rrm demo: its general.name says so) never closes
+ * </think>, so without a thinking budget every vote runs to --max-tokens: minutes per vote at the
+ * default 8192, which looks like a hang. One line says why and what to give.
+ */
+export function randomWeightsNote(modelPath: string, options: CompareOptions): string | undefined {
+  if (options.thinkingBudget !== undefined) return undefined;
+  let name: string | undefined;
+  try {
+    name = kvString(readGgufHeader(modelPath), "general.name");
+  } catch {
+    return undefined; // the load says what is wrong with the file
+  }
+  if (!name || !/random weights/i.test(name)) return undefined;
+  return `${name}: a random-weight model never closes </think>, so every vote runs to --max-tokens (${options.maxTokens ?? 8192} tokens); give --thinking-budget 64 to force each verdict after 64 tokens of reasoning`;
 }

@@ -58,6 +58,12 @@ test("compare: JSONL in, JSONL out in input order, bad lines reported in place",
   assert.match(r.stderr, /2 item\(s\) failed:\n  line 4: "b" is missing\n  line 5: not valid JSON \([^\n]+\)\n  each failed item's record has its "error"\n$/);
 });
 
+test("a random-weight model without --thinking-budget: one stderr line says why the votes run to the cap", () => {
+  const r = rrm(["compare", "--model", tinyRrmModel(), "--max-tokens", "8", "--seed", "1", "--threads", "2", "--no-progress"], JSON.stringify({ query: "q", a: "x", b: "y" }));
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stderr.match(/random-weight model never closes <\/think>, so every vote runs to --max-tokens \(8 tokens\); give --thinking-budget 64/g)?.length, 1, r.stderr);
+});
+
 test("compare --votes 16 at the default maxTokens runs on an engine sized by default", () => {
   const input = JSON.stringify({ query: "2+2?", a: "4", b: "5" });
   const r = rrm(["compare", "--model", tinyRrmModel(), "--votes", "16", "--thinking-budget", "4", "--no-early-stop", "--seed", "2", "--threads", "2", "--no-progress"], input);

@@ -11,7 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../lib/cli/main.js";
 import { comparePair, rankItem } from "../../lib/cli/commands.js";
-import { failedItemsText } from "../../lib/cli/judge-jsonl.js";
+import { failedItemsText, randomWeightsNote } from "../../lib/cli/judge-jsonl.js";
+import { tinyRrmModel } from "../helpers/models.js";
 import { closestFlag } from "../../lib/cli/options.js";
 import { EVAL_HELP } from "../../lib/cli/eval.js";
 import { ProgressBar } from "../../lib/cli/progress.js";
@@ -130,6 +131,16 @@ test("rrm serve: a missing model and a busy port are said plainly, before anythi
   } finally {
     busy.close();
   }
+});
+
+test("a random-weight model without a thinking budget: one line says why votes run to the token cap", () => {
+  const m = tinyRrmModel();
+  assert.match(randomWeightsNote(m, {})!, /random weights\): a random-weight model never closes <\/think>, so every vote runs to --max-tokens \(8192 tokens\); give --thinking-budget 64/);
+  assert.match(randomWeightsNote(m, { maxTokens: 100 })!, /--max-tokens \(100 tokens\)/);
+  assert.is(randomWeightsNote(m, { thinkingBudget: 64 }), undefined);
+  const notGguf = join(mkdtempSync(join(tmpdir(), "rrm-note-")), "x.gguf");
+  writeFileSync(notGguf, "not a model");
+  assert.is(randomWeightsNote(notGguf, {}), undefined);
 });
 
 test.run();
