@@ -132,15 +132,20 @@ export async function openEngine(values: Record<string, unknown>, need: { sequen
   }
 }
 
-/** The model file can be opened and is a file: said in one line before a server listens or a run starts. */
-export function checkModelFile(path: string): void {
+/** Opens the model file for reading, or says in one line why it cannot be (before a server listens or a run starts). */
+export function openModelFile(path: string): number {
   let fd: number;
   try {
     fd = openSync(path, "r");
   } catch (e) {
     throw new CliError(`cannot read the model ${path}: ${errnoText(e as Error)}`, EXIT.usage);
   }
-  const dir = fstatSync(fd).isDirectory();
-  closeSync(fd);
-  if (dir) throw new CliError(`cannot read the model ${path}: it is a directory`, EXIT.usage);
+  if (fstatSync(fd).isDirectory()) {
+    closeSync(fd);
+    throw new CliError(`cannot read the model ${path}: it is a directory`, EXIT.usage);
+  }
+  return fd;
 }
+
+/** The model file can be opened and is a file. */
+export const checkModelFile = (path: string) => closeSync(openModelFile(path));

@@ -10,7 +10,7 @@
 // the context size, the shard) is not a setting; the shard is kept beside them so that a resume
 // of shard 1/4 cannot append to shard 0/4's file, and merge drops it, so merged shards equal an
 // unsharded run's output byte for byte.
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, readFileSync, readSync, statSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { basename, join } from "node:path";
 import { packageRoot } from "../../bindings/index.js";
@@ -18,6 +18,7 @@ import type { CompareOptions } from "../rrm/types.js";
 import { CliError, EXIT, UsageError } from "./exit-codes.js";
 import type { EngineFlags } from "./flag-checks.js";
 import { errnoText, HEADER_KEY } from "./jsonl.js";
+import { openModelFile } from "./options.js";
 
 export { HEADER_KEY };
 
@@ -44,14 +45,9 @@ const SAMPLE = 1 << 20;
  * changes its size, its header (tensor offsets) or its last tensors.
  */
 export function modelIdentity(path: string): ModelIdentity {
-  let fd: number;
+  const fd = openModelFile(path);
   try {
-    fd = openSync(path, "r");
-  } catch (e) {
-    throw new CliError(`cannot read the model ${path}: ${errnoText(e as Error)}`, EXIT.usage);
-  }
-  try {
-    const bytes = statSync(path).size;
+    const bytes = fstatSync(fd).size;
     const hash = createHash("sha256").update(String(bytes));
     const buf = Buffer.alloc(Math.min(SAMPLE, bytes));
     readSync(fd, buf, 0, buf.length, 0);

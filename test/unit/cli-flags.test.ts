@@ -4,19 +4,10 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { availableParallelism } from "node:os";
-import { main } from "../../lib/cli/main.js";
+import { runMain } from "../helpers/cli-main.js";
 import { joinNegativeValues, MAX_THREADS } from "../../lib/cli/flag-checks.js";
 
-async function run(argv: string[]): Promise<{ code: number; stderr: string }> {
-  const lines: string[] = [];
-  const error = console.error;
-  console.error = (...a: unknown[]) => void lines.push(a.join(" "));
-  try {
-    return { code: await main(argv), stderr: lines.join("\n") };
-  } finally {
-    console.error = error;
-  }
-}
+const run = runMain;
 
 const BAD: [string[], RegExp][] = [
   [["--votes", "0"], /--votes expects an integer in 1\.\.1024, got "0"/],

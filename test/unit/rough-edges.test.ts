@@ -9,7 +9,7 @@ import { createServer } from "node:net";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { main } from "../../lib/cli/main.js";
+import { runMain } from "../helpers/cli-main.js";
 import { comparePair, rankItem } from "../../lib/cli/commands.js";
 import { failedItemsText, randomWeightsNote } from "../../lib/cli/judge-jsonl.js";
 import { tinyRrmModel } from "../helpers/models.js";
@@ -22,16 +22,7 @@ import { throttledProgress, type RankProgress } from "../../lib/server/progress-
 import { ScriptedJudge } from "../helpers/scripted-judge.js";
 import { startRrm } from "../helpers/rrm-process.js";
 
-async function run(argv: string[]): Promise<{ code: number; stderr: string }> {
-  const lines: string[] = [];
-  const error = console.error;
-  console.error = (...a: unknown[]) => void lines.push(a.join(" "));
-  try {
-    return { code: await main(argv), stderr: lines.join("\n") };
-  } finally {
-    console.error = error;
-  }
-}
+const run = runMain;
 
 test("failed items on stderr: the count, the first three with their lines, where the rest are", () => {
   const text = failedItemsText(5, [
