@@ -78,7 +78,7 @@ export function rrmVersion(): string {
 /** The judge's options as they take effect (the judge's defaults filled in, so "--swap random" equals no --swap). */
 export function judgeSettings(o: CompareOptions): Record<string, unknown> {
   return {
-    votes: o.votes ?? 1,
+    votes: o.votes ?? null, // null: rank --budget's own cap per match
     maxTokens: o.maxTokens ?? 8192,
     thinkingBudget: o.thinkingBudget ?? null,
     temperature: o.temperature ?? 0.6,

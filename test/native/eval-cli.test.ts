@@ -70,6 +70,31 @@ function runKilled(args: string[], out: string, signal: NodeJS.Signals, afterByt
 const compareInput = join(dir, "pairs.jsonl");
 writeFileSync(compareInput, Array.from({ length: 10 }, (_, i) => JSON.stringify({ id: i, query: `Query number ${i}?`, a: `First answer ${i}`, b: `Second answer ${i}` })).join("\n") + "\n");
 
+test("a RewardBench 2 file with every subset: its own rows, Ties' accuracy parts, no RewardBench 2 score", () => {
+  const rb2 = join(dir, "rb2.jsonl");
+  const bo4 = (id: string, subset: string) => JSON.stringify({ id, prompt: `Question ${id}?`, chosen: [`Right answer ${id}`], rejected: [`Wrong ${id} a`, `Wrong ${id} b`, `Wrong ${id} c`], subset });
+  writeFileSync(rb2, [
+    bo4("f1", "Factuality"), bo4("p1", "Precise IF"), bo4("m1", "Math"), bo4("s1", "Safety"), bo4("o1", "Focus"),
+    JSON.stringify({ id: "ref:1", prompt: "Name a primary colour", chosen: ["red"], rejected: ["green", "pink"], subset: "Ties" }),
+    JSON.stringify({ id: "tied:1", prompt: "Name a primary colour", chosen: ["red", "blue", "yellow"], rejected: ["green", "pink"], subset: "Ties" }),
+  ].join("\n") + "\n");
+  const json = join(dir, "rb2.json");
+  const r = rrm(["eval", ...judge(), "-i", rb2, "-o", join(dir, "rb2-items.jsonl"), "--json", json]);
+  assert.is(r.status, 0, r.stderr);
+  const s = JSON.parse(readFileSync(json, "utf8"));
+  assert.equal(s.subsets.map((x: any) => [x.subset, x.benchmark]), ["Factuality", "Precise IF", "Math", "Safety", "Focus"].map((x) => [x, "RewardBench 2"]));
+  assert.equal(s.sections, []);
+  assert.is(s.rewardBench2.score, null);
+  assert.equal([s.rewardBench2.ties.ref.prompts, s.rewardBench2.ties.tied.prompts], [1, 1]);
+  assert.is(s.rewardBench2.meanOfScored.subsets, 5);
+  assert.is(s.run.settings.judge.thinkingBudget, 12);
+  const items = recordsIn(join(dir, "rb2-items.jsonl")) as any[];
+  assert.is(items[6].comparisons.length, 6); // 3 correct x 2 incorrect
+  assert.match(r.stdout, /### RewardBench 2/);
+  assert.match(r.stdout, /No RewardBench 2 score: it averages all six subsets, and Ties has no score from a pairwise judge/);
+  assert.not.match(r.stdout, /not RewardBench\)|### RewardBench sections/);
+});
+
 test("eval without -o: stdout is JSONL only (the header and the records), the summary on stderr", () => {
   const r = rrm(["eval", ...judge(), "-i", evalInput]);
   assert.is(r.status, 1, r.stderr); // the bad line
