@@ -5,6 +5,7 @@ import * as assert from "uvu/assert";
 import { evaluateItem, parseEvalItem, type EvalItemRecord } from "../../lib/eval/items.js";
 import { summarize, summaryMarkdown, wilson } from "../../lib/eval/summary.js";
 import { EXAMPLE_COUNTS, SUBSET_MAPPING } from "../../lib/eval/rewardbench.js";
+import { evalReportHtml } from "../../lib/report/eval-report.js";
 import { ScriptedJudge } from "../helpers/scripted-judge.js";
 
 const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) < eps, `${a} != ${b}`);
@@ -134,6 +135,13 @@ test("a RewardBench 2 file with every subset: its subsets, Ties' accuracy parts,
   assert.match(md, /Ties, accuracy parts only: ref prompts 100\.0% of 2 .*, tied prompts 50\.0% of 2/);
   assert.match(md, /No RewardBench 2 score: it averages all six subsets, and Ties has no score from a pairwise judge/);
   assert.not.match(md, /not RewardBench\)|### RewardBench sections|RRM-7B \(paper\)/);
+  // The HTML report says the same, and records the run's settings it is given.
+  const html = evalReportHtml(s, { title: "t", model: "m.gguf", run: { command: "eval", version: "0.1.0", model: "m.gguf", settings: { judge: { votes: 1 } } } });
+  assert.match(html, /<h2>RewardBench 2<\/h2><table id="rewardbench2">/);
+  assert.match(html, /<table id="ties-parts">.*ref \(one correct answer\)<\/td><td>2<\/td><td>100\.0<\/td>/);
+  assert.match(html, /No RewardBench 2 score: it averages all six subsets/);
+  assert.not.match(html, /<h2>RewardBench sections<\/h2>/);
+  assert.match(html, /<td>judge\.votes<\/td><td>1<\/td>/);
 });
 
 test("best-of-n (RewardBench 2): chosen against every rejected; 0 on a loss, else 1 / (1 + ties)", async () => {
