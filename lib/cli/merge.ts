@@ -4,6 +4,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { writeEvalSummary } from "./eval.js";
 import { parse, UsageError } from "./options.js";
+import { CliError, EXIT } from "./exit-codes.js";
 import { guardDerivedOutput, guardOutput, headerLine, headerOf, settingsDifferences, type RunHeader } from "./run-header.js";
 
 export const MERGE_HELP = `rrm merge -o out.jsonl shard0.jsonl shard1.jsonl ...
@@ -68,13 +69,13 @@ function oneRun(headers: { file: string; header: RunHeader | undefined }[]): Run
   const a = first.header!;
   const counts = new Set<string>();
   for (const { file, header: b } of headers) {
-    if (!b) throw new UsageError(`${file} has no run header while ${first.file} has one: they are not shards of one run`);
+    if (!b) throw new CliError(`${file} has no run header while ${first.file} has one: they are not shards of one run`, EXIT.usage);
     const diffs = settingsDifferences(a.settings, b.settings, [`in ${first.file}`, `in ${file}`]);
     if (a.command !== b.command) diffs.unshift(`command: rrm ${a.command} in ${first.file}, rrm ${b.command} in ${file}`);
-    if (diffs.length) throw new UsageError(`${first.file} and ${file} are outputs of different runs:\n  ${diffs.join("\n  ")}`);
+    if (diffs.length) throw new CliError(`${first.file} and ${file} are outputs of different runs:\n  ${diffs.join("\n  ")}`, EXIT.usage);
     if (b.shard) counts.add(b.shard.split("/")[1]);
   }
-  if (counts.size > 1) throw new UsageError(`the files are shards of different splits (${headers.map((h) => `${h.file}: ${h.header!.shard ?? "not sharded"}`).join(", ")})`);
+  if (counts.size > 1) throw new CliError(`the files are shards of different splits (${headers.map((h) => `${h.file}: ${h.header!.shard ?? "not sharded"}`).join(", ")})`, EXIT.usage);
   const { shard: _shard, ...run } = a;
   return run;
 }

@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import { basename, join } from "node:path";
 import { packageRoot } from "../../bindings/index.js";
 import type { CompareOptions } from "../rrm/types.js";
-import { CliError, EXIT, UsageError } from "./exit-codes.js";
+import { CliError, EXIT } from "./exit-codes.js";
 import type { EngineFlags } from "./flag-checks.js";
 import { errnoText, HEADER_KEY } from "./jsonl.js";
 import { openModelFile } from "./options.js";
@@ -138,6 +138,9 @@ export function settingsDifferences(there: Record<string, unknown>, now: Record<
   return keys.filter((k) => a.get(k) !== b.get(k)).map((k) => `${FLAG[k] ?? k}: ${a.get(k) ?? "(not set)"} ${names[0]}, ${b.get(k) ?? "(not set)"} ${names[1]}`);
 }
 
+/** A refused output: one line (or a list of differences), exit 2, no pointer to --help (no flag was wrong). */
+const refused = (message: string) => new CliError(message, EXIT.usage);
+
 /** What an output file holds: nothing, or its header (null when its first line is not one) and its records. */
 export function outputContents(path: string): { empty: true } | { empty: false; header: RunHeader | null; records: number } {
   if (!existsSync(path)) return { empty: true };
@@ -159,15 +162,15 @@ export function guardOutput(path: string, o: { resume?: boolean; overwrite?: boo
   if (c.empty || (c.header && c.records === 0)) return; // nothing to lose (a run stopped before its first record)
   if (!o.resume) {
     if (o.overwrite) return;
-    throw new UsageError(`${path} already holds ${c.records} record(s)${c.header ? ` of an rrm ${c.header.command} run` : ""}: give --resume to go on with it, --overwrite to replace it, or another --output`);
+    throw refused(`${path} already holds ${c.records} record(s)${c.header ? ` of an rrm ${c.header.command} run` : ""}: give --resume to go on with it, --overwrite to replace it, or another --output`);
   }
   if (!o.header) return;
-  if (!c.header) throw new UsageError(`--resume: ${path} has no run header (its first line does not record the settings it was made with, as rrm ${o.header.command} writes them), so a resume could mix runs; use another --output, or --overwrite without --resume to start it again`);
+  if (!c.header) throw refused(`--resume: ${path} has no run header (its first line does not record the settings it was made with, as rrm ${o.header.command} writes them), so a resume could mix runs; use another --output, or --overwrite without --resume to start it again`);
   const diffs = settingsDifferences(c.header.settings, o.header.settings);
   if (c.header.command !== o.header.command) diffs.unshift(`command: rrm ${c.header.command} there, rrm ${o.header.command} now`);
   if ((c.header.shard ?? null) !== (o.header.shard ?? null)) diffs.push(`--shard: ${c.header.shard ?? "(none)"} there, ${o.header.shard ?? "(none)"} now`);
   if (diffs.length) {
-    throw new UsageError(`--resume: ${path} was made with other settings, so its records and this run's would mix:\n  ${diffs.join("\n  ")}\nrun with the settings it was made with, or write to another --output (the file is unchanged)`);
+    throw refused(`--resume: ${path} was made with other settings, so its records and this run's would mix:\n  ${diffs.join("\n  ")}\nrun with the settings it was made with, or write to another --output (the file is unchanged)`);
   }
 }
 
@@ -175,6 +178,6 @@ export function guardOutput(path: string, o: { resume?: boolean; overwrite?: boo
 export function guardDerivedOutput(path: string | undefined, flag: string, o: { resume?: boolean; overwrite?: boolean }): void {
   if (!path || o.resume || o.overwrite) return;
   if (existsSync(path) && statSync(path).isFile() && statSync(path).size > 0) {
-    throw new UsageError(`${flag} ${path} already exists: give --overwrite to replace it, or another file`);
+    throw refused(`${flag} ${path} already exists: give --overwrite to replace it, or another file`);
   }
 }
