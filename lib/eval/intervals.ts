@@ -3,9 +3,10 @@
 // - A weighted mean of subsets (a RewardBench section, the overall score): each subset's accuracy
 //   drawn DRAWS times from its Jeffreys posterior, Beta(s + 1/2, n - s + 1/2) with s the sum of
 //   its item scores, combined with the weights; the interval is the 2.5th and 97.5th percentiles
-//   of the combined draws. A subset at 0% or 100% still adds its uncertainty (the normal
-//   approximation gave it none, and a bootstrap over its items resamples only 1s or only 0s:
-//   both printed "85.7 (85.7-85.7)"). Seeded, so the same records give the same interval.
+//   of the combined draws, reaching the observed score where that lies at the edge. A subset at
+//   0% or 100% still adds its uncertainty (the normal approximation gave it none, and a bootstrap
+//   over its items resamples only 1s or only 0s: both printed "85.7 (85.7-85.7)"). Seeded, so the
+//   same records give the same interval.
 import { SeededRandom } from "../random.js";
 
 export interface Interval { low: number; high: number }
@@ -62,8 +63,12 @@ export function weightedMeanInterval(parts: { tally: SubsetTally; weight: number
     draws[k] = x;
   }
   draws.sort();
-  return { low: draws[Math.floor(0.025 * (DRAWS - 1))], high: draws[Math.ceil(0.975 * (DRAWS - 1))] };
+  // At the edge (every subset at 100%, or at 0%) the posterior's equal tails leave out the
+  // observed score itself; as the Jeffreys interval does there (Brown, Cai and DasGupta 2001),
+  // the interval then reaches the observed score.
+  const point = parts.reduce((t, p) => t + p.weight * (p.tally.items ? p.tally.scoreSum / p.tally.items : 0), 0);
+  return { low: Math.min(point, draws[Math.floor(0.025 * (DRAWS - 1))]), high: Math.max(point, draws[Math.ceil(0.975 * (DRAWS - 1))]) };
 }
 
 export const INTERVAL_NOTE =
-  "95% intervals: Wilson for a subset; for a weighted mean of subsets (sections, overall), percentiles of 4,000 draws of each subset's accuracy from its Jeffreys posterior Beta(s + 1/2, n - s + 1/2), so a subset at 0% or 100% still adds its uncertainty";
+  "95% intervals: Wilson for a subset; for a weighted mean of subsets (sections, overall), percentiles of 4,000 draws of each subset's accuracy from its Jeffreys posterior Beta(s + 1/2, n - s + 1/2), the interval reaching the observed score at the edges; a subset at 0% or 100% still adds its uncertainty";
