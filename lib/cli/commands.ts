@@ -1,9 +1,9 @@
 // The `rrm` commands. Each takes argv after its name and returns an exit code.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { CompareOptions } from "../rrm/judge.js";
 import { castVotes } from "../rrm/votes.js";
-import { rankReportHtml } from "../report/rank-report.js";
+import { rankReportHtml, type RankTexts } from "../report/rank-report.js";
 import { addonLoadInfo, loadAddon, type AddonLoadInfo } from "../../bindings/index.js";
 import { JUDGE_VOCABULARY, makeTestModel } from "../testmodel/make-model.js";
 import { autoJudge } from "../judges/index.js";
@@ -11,6 +11,8 @@ import { judgesTable } from "./judge-choice.js";
 import { ENGINE_FLAGS, JUDGE_FLAGS, intFlag, openEngine, parse, UsageError } from "./options.js";
 import { judgeFlags } from "./flag-checks.js";
 import { judgeJsonl, runHelp, RUN_FLAGS } from "./judge-jsonl.js";
+import { maxSwissRounds } from "../tournament/swiss.js";
+import { formatHint, jsonType, lineObject, stringField } from "../line-fields.js";
 
 export const HELP: Record<string, string> = {
   compare: `rrm compare --model FILE [options]
@@ -89,10 +91,25 @@ export function judgeOptions(values: Record<string, unknown>): CompareOptions {
   return judgeFlags(values);
 }
 
-const str = (v: unknown, name: string, line: number) => {
-  if (typeof v !== "string") throw new Error(`line ${line}: "${name}" must be a string`);
-  return v;
-};
+/** One rrm compare input line: {"query", "a", "b", "id"?}. */
+export function comparePair(v: unknown, line: number): { query: string; a: string; b: string; id?: unknown } {
+  const o = lineObject(v, line, `{"query", "a", "b"}`);
+  formatHint(o, line, "compare", `{"query", "a", "b"}`);
+  return { query: stringField(o, "query", line), a: stringField(o, "a", line), b: stringField(o, "b", line), id: o.id };
+}
+
+/** One rrm rank input line: {"query", "candidates": [...], "id"?}. */
+export function rankItem(v: unknown, line: number): { query: string; candidates: string[]; id?: unknown } {
+  const o = lineObject(v, line, `{"query", "candidates"}`);
+  formatHint(o, line, "rank", `{"query", "candidates": [...]}`);
+  const c = o.candidates;
+  if (c === undefined) throw new Error(`line ${line}: "candidates" is missing`);
+  if (!Array.isArray(c) || c.length === 0 || c.some((x) => typeof x !== "string")) {
+    const got = !Array.isArray(c) ? jsonType(c) : c.length === 0 ? "an empty array" : `an array holding ${jsonType(c.find((x) => typeof x !== "string"))}`;
+    throw new Error(`line ${line}: "candidates" must be a non-empty array of strings, got ${got}`);
+  }
+  return { query: stringField(o, "query", line), candidates: c as string[], id: o.id };
+}
 
 const withId = (id: unknown) => (id !== undefined ? { id } : {});
 
@@ -101,14 +118,11 @@ export async function compareCommand(argv: string[]): Promise<number> {
   if (values.help) return console.log(HELP.compare), 0;
   return judgeJsonl({
     label: "compare", values, defaultConcurrency: 8, pairsPerItem: 1, options: judgeOptions(values),
-    check: (v, line) => {
-      const o = v as Record<string, unknown>;
-      return { query: str(o?.query, "query", line), a: str(o?.a, "a", line), b: str(o?.b, "b", line), id: o?.id };
-    },
+    check: comparePair,
     work: async (judge, item, opts, bar) => {
-      const count = bar.tokenCounter();
-      const res = await judge.compare(item, { ...opts, onProgress: (p) => count(p.generatedTokens) });
-      bar.votes += castVotes(res.votes);
+      const count = bar.itemCounter();
+      const res = await judge.compare(item, { ...opts, onProgress: (p) => count(p.generatedTokens, p.votesDone) });
+      count.final(castVotes(res.votes));
       return {
         ...withId(item.id),
         winner: res.winner, reason: res.reason, votes: res.votes, probabilityA: res.probabilityA, earlyStopped: res.earlyStopped,
@@ -134,32 +148,59 @@ export async function rankCommand(argv: string[]): Promise<number> {
   // Under a budget, an unset --votes means the budget's own cap per match, not 1.
   if (budget !== undefined && values.votes === undefined && values.confidence === undefined) delete options.votes;
   const records: Record<string, unknown>[] = [];
+  const texts = new Map<number, RankTexts>(); // the report's query and candidate texts, by input line
+  // --rounds beyond a round-robin's worth for a line's candidates: that line plays the most it can,
+  // and one warning says so (lines differ in size, so this is per line, not a usage error).
+  let warned = false;
+  const swissRounds = (n: number, line: number) => {
+    if (rounds === undefined || rounds <= Math.max(1, maxSwissRounds(n))) return rounds;
+    const most = Math.max(1, maxSwissRounds(n));
+    if (!warned) console.error(`rrm rank: --rounds ${rounds} is more than ${n} candidates can play without a pair meeting twice (at most ${most}, a round-robin's worth): line ${line} plays ${most}${values.input ? "; other lines are capped the same way" : ""}`);
+    warned = true;
+    return most;
+  };
   return judgeJsonl({
     label: "rank", values, defaultConcurrency: 2, pairsPerItem: 4, options,
+    settings: { strategy: values.strategy ?? "knockout", rounds: rounds ?? null, budget: budget ?? null, bootstrap: bootstrap ?? null },
+    derived: [["--report", values.report]],
     check: (v, line) => {
-      const o = v as Record<string, unknown>;
-      if (!Array.isArray(o?.candidates) || o.candidates.length === 0 || o.candidates.some((c) => typeof c !== "string")) {
-        throw new Error(`line ${line}: "candidates" must be a non-empty array of strings`);
-      }
-      return { query: str(o.query, "query", line), candidates: o.candidates as string[], id: o.id };
+      const item = rankItem(v, line);
+      if (values.report) texts.set(line, { query: item.query, candidates: item.candidates });
+      return item;
     },
-    work: async (judge, item, opts, bar) => {
-      const count = bar.tokenCounter();
-      const res = await judge.rank(item.query, item.candidates, { ...opts, strategy: values.strategy as never, bootstrap, rounds, budget, onProgress: (p) => count(p.generatedTokens) });
-      bar.votes += res.stats.judgments;
+    work: async (judge, item, opts, bar, ctx) => {
+      const count = bar.itemCounter();
+      const res = await judge.rank(item.query, item.candidates, { ...opts, strategy: values.strategy as never, bootstrap, rounds: swissRounds(item.candidates.length, ctx.line), budget, onProgress: (p) => count(p.generatedTokens, p.judgmentsDone) });
+      count.final(res.stats.judgments);
       // No timings and no prefix-cache reuse in the record (both depend on what else ran and
       // when): a resumed or sharded run must write the same bytes.
       const { ms: _ms, prefillTokensComputed: _reused, ...stats } = res.stats;
       return { ...withId(item.id), winner: res.winner, strategy: res.strategy, ranking: res.ranking, rounds: res.rounds, bracket: res.bracket, byes: res.byes, budget: res.budget, matches: res.matches, stats };
     },
     onRecord: (rec) => void (values.report && records.push(rec)),
-    finish: () => {
+    finish: (_ms, run) => {
       if (values.report) {
-        writeFileSync(values.report, rankReportHtml(records as never, { title: `rrm rank: ${values.input ?? "stdin"}`, model: basename(String(values.model)) }));
+        if (values.input && values.input !== "-") textsFromInput(values.input, records, texts); // the items an earlier run did (--resume)
+        writeFileSync(values.report, rankReportHtml(records as never, { title: `rrm rank: ${values.input ?? "stdin"}`, model: basename(String(values.model)), run, texts }));
         console.error(`report: ${values.report}`);
       }
     },
   });
+}
+
+/** Texts for records whose items this invocation did not run (a resume): read from the input file, by line. */
+function textsFromInput(path: string, records: Record<string, unknown>[], texts: Map<number, RankTexts>) {
+  const need = new Set(records.map((r) => r.line as number).filter((l) => !texts.has(l)));
+  if (need.size === 0) return;
+  try {
+    readFileSync(path, "utf8").split("\n").forEach((text, i) => {
+      if (!need.has(i + 1)) return;
+      try {
+        const item = rankItem(JSON.parse(text), i + 1);
+        texts.set(i + 1, { query: item.query, candidates: item.candidates });
+      } catch {} // a bad line's record says why
+    });
+  } catch {} // the input is gone: the report says where the texts were
 }
 
 export async function makeModelCommand(argv: string[]): Promise<number> {

@@ -6,6 +6,9 @@ import { createHash } from "node:crypto";
 import { createInterface } from "node:readline";
 import { CliError, EXIT } from "./exit-codes.js";
 
+/** The run header's key (run-header.ts; kept here so that reading outputs needs no more). */
+export const HEADER_KEY = "rrmRun";
+
 export interface JsonlLine { line: number; text: string; value?: unknown; error?: string }
 
 /** An input opened before the run starts: a missing file fails before the model loads. */
@@ -91,9 +94,39 @@ export const errnoText = (e: Error) => {
 
 /**
  * Stdout's errors arrive as events after the write that caused them (Node writes to pipes and
- * devices asynchronously); `onError` hears the first so the run can stop at once.
+ * devices asynchronously); `onError` hears the first so the run can stop at once. `header` is
+ * the first line of an output that has none yet (an appended-to file keeps its own); it is not
+ * counted in `written`.
  */
-export function jsonlWriter(path: string | undefined, append = false, onError?: (e: OutputError) => void): JsonlOutput {
+export function jsonlWriter(path: string | undefined, append = false, onError?: (e: OutputError) => void, header?: unknown): JsonlOutput {
+  let written = 0;
+  const w = jsonlLines(path, append, onError);
+  // Written with the first record (or at the end of a run that has none), so that a failing
+  // output fails where every write does: in write(), not while the run is being set up.
+  let pending = header !== undefined && w.size === 0;
+  const headerFirst = () => {
+    if (!pending) return;
+    pending = false;
+    w.write(header);
+  };
+  return {
+    write(value) {
+      headerFirst();
+      w.write(value);
+      written++;
+    },
+    close() {
+      try {
+        headerFirst();
+      } finally {
+        w.close();
+      }
+    },
+    get written() { return written; },
+  };
+}
+
+function jsonlLines(path: string | undefined, append: boolean, onError?: (e: OutputError) => void): JsonlOutput & { size: number } {
   let written = 0;
   if (!path || path === "-") {
     let failed: OutputError | undefined;
@@ -104,6 +137,7 @@ export function jsonlWriter(path: string | undefined, append = false, onError?: 
     };
     process.stdout.on("error", listener);
     return {
+      size: 0,
       write(value) {
         if (failed) throw failed;
         process.stdout.write(JSON.stringify(value) + "\n");
@@ -122,6 +156,7 @@ export function jsonlWriter(path: string | undefined, append = false, onError?: 
   let end = fstatSync(fd).size;
   let closed = false;
   return {
+    size: end,
     write(value) {
       const buf = Buffer.from(JSON.stringify(value) + "\n");
       try {
@@ -164,6 +199,10 @@ export function readDone(path: string): Map<number, DoneRecord> {
       rec = JSON.parse(text);
     } catch {
       break;
+    }
+    if (keep === 0 && rec && typeof rec === "object" && HEADER_KEY in rec) {
+      keep = i + 1; // the run header (run-header.ts), checked before the resume
+      continue;
     }
     if (typeof rec?.line !== "number") break;
     done.set(rec.line, rec);

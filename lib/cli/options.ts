@@ -2,7 +2,9 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { createEngine, type Engine } from "../engine.js";
 import { loadModel, type Model } from "../model.js";
-import { UsageError } from "./exit-codes.js";
+import { closeSync, fstatSync, openSync } from "node:fs";
+import { CliError, EXIT, UsageError } from "./exit-codes.js";
+import { errnoText } from "./jsonl.js";
 import { engineFlags, joinNegativeValues } from "./flag-checks.js";
 import { JUDGE_CHOICE_FLAGS } from "./judge-choice.js";
 
@@ -67,8 +69,36 @@ function parseFlags(argv: string[], options: NonNullable<ParseArgsConfig["option
   try {
     return parseArgs({ args: joinNegativeValues(argv, valueFlags), options, allowPositionals: true, strict: true }) as { values: Record<string, any>; positionals: string[] };
   } catch (e) {
+    const unknown = /^Unknown option '(-{1,2}[^']+)'/.exec((e as Error).message);
+    if (unknown) {
+      const guess = closestFlag(unknown[1], Object.keys(options));
+      throw new UsageError(`unknown option ${unknown[1]}${guess ? ` (did you mean --${guess}?)` : ""}`);
+    }
     throw new UsageError((e as Error).message);
   }
+}
+
+/** Edit distance (insertions, deletions, substitutions), for "did you mean". */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/** The known flag an unknown one most likely meant: within 2 edits (1 for short names), or one it begins. */
+export function closestFlag(given: string, known: string[]): string | undefined {
+  const name = given.replace(/^-+/, "").split("=")[0];
+  if (!name) return undefined;
+  let best: string | undefined, bestD = Infinity;
+  for (const k of known) {
+    const d = k.startsWith(name) && name.length >= 3 ? 0.5 : distance(name, k);
+    if (d < bestD) [best, bestD] = [k, d];
+  }
+  return bestD <= (name.length <= 4 ? 1 : 2) ? best : undefined;
 }
 
 function numberFlag(values: Record<string, unknown>, name: string, integer: boolean, fallback?: number): number | undefined {
@@ -104,3 +134,21 @@ export async function openEngine(values: Record<string, unknown>, need: { sequen
     throw e;
   }
 }
+
+/** Opens the model file for reading, or says in one line why it cannot be (before a server listens or a run starts). */
+export function openModelFile(path: string): number {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (e) {
+    throw new CliError(`cannot read the model ${path}: ${errnoText(e as Error)}`, EXIT.usage);
+  }
+  if (fstatSync(fd).isDirectory()) {
+    closeSync(fd);
+    throw new CliError(`cannot read the model ${path}: it is a directory`, EXIT.usage);
+  }
+  return fd;
+}
+
+/** The model file can be opened and is a file. */
+export const checkModelFile = (path: string) => closeSync(openModelFile(path));

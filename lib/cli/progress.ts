@@ -26,15 +26,48 @@ export class ProgressBar {
   }
   /** A per-item token counter: the item reports its running total, the bar adds the increase. */
   tokenCounter(): (runningTotal: number) => void {
-    let seen = 0;
-    return (total) => {
-      this.tokens += total - seen;
-      seen = total;
+    const c = this.itemCounter();
+    return (total) => c(total, undefined);
+  }
+  /**
+   * A per-item counter of generated tokens and finished votes, from running totals: votes count
+   * as each one finishes, not when the whole item does (8k-token votes otherwise read "0 votes"
+   * for minutes). A total that drops is a new call starting from 0 (an adaptive wave): what the
+   * earlier one reached is kept. `final(votes)` sets the item's votes to its result's count.
+   */
+  itemCounter(): ((tokens: number, votes?: number) => void) & { final(votes: number): void } {
+    const tokens = runningSum(), votes = runningSum();
+    let countedTokens = 0, countedVotes = 0;
+    const f = (t: number, v?: number) => {
+      const nt = tokens(t);
+      this.tokens += nt - countedTokens;
+      countedTokens = nt;
+      if (v !== undefined) {
+        const nv = votes(v);
+        this.votes += nv - countedVotes;
+        countedVotes = nv;
+      }
       this.update();
     };
+    return Object.assign(f, {
+      final: (v: number) => {
+        this.votes += v - countedVotes;
+        countedVotes = v;
+      },
+    });
   }
   done() {
     this.update(true);
     if (this.#enabled && this.#tty) process.stderr.write("\n");
   }
+}
+
+/** Running totals that may restart from 0 (a new call), summed over the restarts. */
+function runningSum(): (total: number) => number {
+  let banked = 0, last = 0;
+  return (total) => {
+    if (total < last) banked += last;
+    last = total;
+    return banked + total;
+  };
 }

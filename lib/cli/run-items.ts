@@ -1,5 +1,8 @@
 // Runs JSONL items with bounded concurrency and writes each result, in input order, the moment
 // every earlier one is written. Each record carries its input line number and a hash of the line.
+// - header: the run's settings (run-header.ts), the first line of a new output; a resume of a file
+//   made with other settings is refused naming each difference, and a non-empty output is never
+//   truncated without `overwrite`.
 // - resume: items already in the output file are skipped (matched by line and hash: a changed
 //   input line is refused, not mixed in); the rest are appended.
 // - shard K/N: only items whose index (0-based, blank lines not counted) is K modulo N.
@@ -11,6 +14,7 @@
 import { setMaxListeners } from "node:events";
 import { jsonlWriter, lineHash, OutputError, readDone, readJsonl, type JsonlSource } from "./jsonl.js";
 import { UsageError } from "./exit-codes.js";
+import { guardOutput, headerLine, type RunHeader } from "./run-header.js";
 
 /** The signals that stop a run cleanly (each one once; the second is Node's default: exit). */
 export const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const satisfies readonly NodeJS.Signals[];
@@ -24,6 +28,10 @@ export interface RunItemsOptions<T> {
   output?: string;
   concurrency: number;
   resume?: boolean;
+  /** Replace a non-empty output (without it, and without resume, such a file is refused). */
+  overwrite?: boolean;
+  /** The run's settings: written first into a new output, compared on resume. */
+  header?: RunHeader;
   shard?: Shard;
   check: (value: unknown, line: number) => T;
   work: (item: T, ctx: ItemContext) => Promise<object>;
@@ -59,6 +67,8 @@ export function checkResume(resume: boolean | undefined, output: string | undefi
 
 export async function runItems<T>(o: RunItemsOptions<T>): Promise<RunItemsResult> {
   checkResume(o.resume, o.output);
+  const file = o.output && o.output !== "-" ? o.output : undefined;
+  if (file) guardOutput(file, { resume: o.resume, overwrite: o.overwrite, header: o.header });
   const done = o.resume ? readDone(o.output!) : new Map();
   for (const rec of done.values()) o.onRecord?.(rec as unknown as Record<string, unknown>, false);
   const stop = new AbortController();
@@ -70,7 +80,7 @@ export async function runItems<T>(o: RunItemsOptions<T>): Promise<RunItemsResult
     outputError ??= e;
     stop.abort(e);
   };
-  const out = jsonlWriter(o.output, o.resume, onOutputError);
+  const out = jsonlWriter(o.output, o.resume, onOutputError, o.header && headerLine(o.header));
   const handlers = STOP_SIGNALS.map((name) => {
     const h = () => {
       signal ??= name;

@@ -2,8 +2,9 @@
 import { createJudge } from "../rrm/judge.js";
 import { engineHelp, judgeOptions } from "./commands.js";
 import { engineFlags } from "./flag-checks.js";
-import { ENGINE_FLAGS, intFlag, JUDGE_FLAGS, numFlag, openEngine, parse, UsageError } from "./options.js";
+import { checkModelFile, ENGINE_FLAGS, intFlag, JUDGE_FLAGS, numFlag, openEngine, parse, UsageError } from "./options.js";
 import { judgeLine, judgeSpecFromFlags } from "./judge-choice.js";
+import { CliError, EXIT } from "./exit-codes.js";
 import { loadServerApp } from "./server-deps.js";
 import { startMemoryUpkeep } from "../server/memory-upkeep.js";
 import { voteCeiling } from "../rrm/adaptive-votes.js";
@@ -66,6 +67,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   };
   const defaults = judgeOptions(values);
   engineFlags(values);
+  checkModelFile(values.model); // a missing model is said before anything listens
   const { createJudgeServer } = await loadServerApp();
   const server = createJudgeServer({
     defaults,
@@ -75,7 +77,16 @@ export async function serveCommand(argv: string[]): Promise<number> {
     apiKey,
     rewardGroups: { size: Math.max(1, positive("group-size", 8)), waitMs: positive("group-wait", 2000), mode: groupMode as never },
   });
-  const address = await server.app.listen({ host, port });
+  let address: string;
+  try {
+    address = await server.app.listen({ host, port });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE") throw new CliError(`port ${port} on ${host} is already in use (another rrm serve?): stop that process or give another --port`, EXIT.failed);
+    if (code === "EACCES") throw new CliError(`port ${port} on ${host} needs privileges this user lacks: give a --port above 1023`, EXIT.failed);
+    if (code === "EADDRNOTAVAIL") throw new CliError(`cannot listen on ${host}: no network interface has that address (--host)`, EXIT.usage);
+    throw e;
+  }
   // RSS at rest stays near live memory under large and hostile bodies (lib/server/memory-upkeep.ts).
   const upkeep = startMemoryUpkeep(() => server.inFlightJudgments === 0);
   server.app.server.on("request", (_req, res) => {

@@ -53,3 +53,23 @@ export const PAPER_ROWS: { name: string; overall: number; sections: Record<Secti
   { name: "RRM-7B, 16 votes (paper)", overall: 84.8, sections: null, note: "voting@16" },
   { name: "RRM-32B, 16 votes (paper)", overall: 91.9, sections: null, note: "voting@16" },
 ];
+
+// RewardBench 2 (allenai/reward-bench at commit 05a9005efb607249822c193590c8ecab87c77052:
+// scripts/run_v2.py, scripts/run_generative_v2.py, rewardbench/utils.py). Each subset's score is
+// the mean of its items' results; "The RewardBench 2 leaderboard averages over these six subsets"
+// (the dataset card of allenai/reward-bench-2), unweighted.
+// - Factuality, Precise IF, Math, Safety, Focus: best-of-4, one chosen answer and three rejected.
+//   A reward model's result is 1 / (answers sharing the top score) when the chosen one is at the
+//   top, else 0 (utils.py reroll_and_score_dataset); a 4-way generative judge's is 1 when it picks
+//   the chosen answer, 0 when it picks another, 0.25 on an error (run_generative_v2.py).
+// - Ties: several correct answers. Its score is over the whole subset, from each answer's reward
+//   (utils.py process_single_model): 0.30 x accuracy on the "tied" prompts + 0.30 x accuracy on
+//   the "ref" prompts (accurate: every correct answer scores above every incorrect one) + 0.20 x
+//   how often the correct-incorrect margin beats the spread among correct answers + 0.20 x the
+//   same against the ref prompt's margin too + 0.01 x a tanh margin term. run_generative_v2.py
+//   always scores Ties with absolute ratings, never by comparison.
+export const RB2_SUBSETS = ["Factuality", "Precise IF", "Math", "Safety", "Focus", "Ties"] as const;
+
+export const isRewardBench2Subset = (subset: string) => (RB2_SUBSETS as readonly string[]).includes(subset);
+/** RewardBench 2's own test: `subset.lower() == "ties"`. */
+export const isTiesSubset = (subset: string) => subset.toLowerCase() === "ties";

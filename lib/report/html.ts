@@ -11,6 +11,8 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 .meta{color:#5b6573;font-size:13px}table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #dde1e6;padding:4px 8px;text-align:right}
 th{background:#f4f6f8}td:first-child,th:first-child{text-align:left}svg{display:block;margin:8px 0;max-width:100%}
 .note{color:#5b6573;font-size:12px}section{margin-bottom:18px}
+table.candidates td{text-align:left;vertical-align:top}td.text{max-width:820px}details summary{cursor:pointer}
+.full{white-space:pre-wrap;background:#f8f9fb;border-left:3px solid #dde1e6;padding:4px 8px;margin:4px 0}.query{margin:6px 0 8px}
 `;
 
 export function page(title: string, meta: string, body: string): string {
@@ -67,4 +69,19 @@ export function histogramChart(bins: { from: number; to: number; count: number }
   });
   parts.push(`<text x="${(width + left) / 2}" y="${height - 4}" font-size="11" text-anchor="middle">${esc(o.xLabel)}</text>`);
   return `<svg id="${esc(o.id)}" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img">${parts.join("")}</svg>`;
+}
+
+/** What a report says of the run that made it (the output's header line: lib/cli/run-header.ts). */
+export interface RunDescription { command: string; version: string; model: string; settings: Record<string, unknown>; shard?: string }
+
+/** The run's settings as a two-column table, one row per setting ("judge.votes", 8). */
+export function runSettingsSection(run: RunDescription | undefined): string {
+  if (!run) return "";
+  const rows: (string | number)[][] = [["command", `rrm ${run.command} (rrm-engine ${run.version})`], ["model file", run.model]];
+  const walk = (v: unknown, key: string) => {
+    if (v && typeof v === "object" && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) walk(x, key ? `${key}.${k}` : k);
+    else rows.push([key, JSON.stringify(v ?? null)]);
+  };
+  walk(run.settings, "");
+  return `<section><h2>Run settings</h2>${table(["setting", "value"], rows, "run-settings")}<p class="note">${esc("Recorded in the output's first line; rrm --resume and rrm merge refuse files made with other settings.")}</p></section>`;
 }

@@ -20,6 +20,7 @@ import { voteCeiling } from "../rrm/adaptive-votes.js";
 import { castVotes } from "../rrm/votes.js";
 import { HttpError } from "./http-error.js";
 import { registerOpenAiRoutes } from "./openai/routes.js";
+import { throttledProgress } from "./progress-lines.js";
 
 export interface ServerOptions {
   /** Judge defaults (the CLI's --votes, --max-tokens, ...); a body's own options win. */
@@ -244,14 +245,15 @@ export function createJudgeServer(o: ServerOptions): JudgeServer {
     if (!body.stream) {
       return run(job, (signal) => j.rank(body.query, body.candidates, { ...rankOpts, signal }), (r) => r.stats.judgments);
     }
-    // NDJSON: a progress line per finished match, then {"result": ...} (or {"error": ...}) last.
+    // NDJSON: a progress line per finished match (and at most two a second between), then
+    // {"result": ...} (or {"error": ...}) last.
     reply.hijack();
     reply.raw.writeHead(200, { "content-type": "application/x-ndjson" });
     const line = (x: unknown) => reply.raw.write(JSON.stringify(x) + "\n");
     try {
       const r = await run(job, (signal) => j.rank(body.query, body.candidates, {
         ...rankOpts, signal,
-        onProgress: (p) => line({ progress: p }),
+        onProgress: throttledProgress((p) => line({ progress: p })),
       }), (res) => res.stats.judgments);
       line({ result: r });
     } catch (e) {

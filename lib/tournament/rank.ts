@@ -30,7 +30,8 @@ export interface RankOptions extends Omit<CompareOptions, "onProgress" | "tieBre
    * `votes` then caps one match (a number, or `{ max, confidence }`; default 15 at 0.9).
    */
   budget?: number;
-  onProgress?: (p: TournamentProgress & { generatedTokens: number }) => void;
+  /** Per decode step: matches and judgments finished so far, tokens generated so far. */
+  onProgress?: (p: TournamentProgress & { generatedTokens: number; judgmentsDone: number }) => void;
 }
 
 export interface RankedCandidate {
@@ -89,6 +90,9 @@ export async function rankCandidates(judge: PairJudge, query: string, candidates
   if (strategy !== "elo" && bootstrap) throw new RrmOptionError("options.bootstrap applies to the elo strategy only");
   if (strategy !== "swiss" && rd !== undefined) throw new RrmOptionError("options.rounds applies to the swiss strategy only");
   const n = candidates.length;
+  if (typeof rd === "number" && Number.isInteger(rd) && rd > Math.max(1, maxSwissRounds(n))) {
+    throw new RrmOptionError(`options.rounds: ${n} candidates play at most ${Math.max(1, maxSwissRounds(n))} Swiss rounds (a round-robin's worth: more would pair someone twice), got ${rd}`);
+  }
   const rounds = v.int("options.rounds", rd, 1, Math.max(1, maxSwissRounds(n)), defaultSwissRounds(n));
   const adaptive = typeof vt === "object" && vt !== null ? checkAdaptiveVotes("options.votes", vt) : undefined;
 
@@ -109,22 +113,25 @@ export async function rankCandidates(judge: PairJudge, query: string, candidates
   }
 
   const totals = { judgments: 0, generatedTokens: 0, promptTokens: 0, prefillTokensComputed: 0 };
-  let liveTokens = 0;
+  let liveTokens = 0, liveVotes = 0;
   let progress: TournamentProgress = { matchesDone: 0, matchesTotal: shape.reduce((t, r) => t + r.matches, 0), round: 0 };
-  const report = () => onProgress?.({ ...progress, generatedTokens: totals.generatedTokens + liveTokens });
+  const report = () => onProgress?.({ ...progress, generatedTokens: totals.generatedTokens + liveTokens, judgmentsDone: totals.judgments + liveVotes });
   // Every compare() of the tournament, counted: a match of adaptive votes is several.
   const counted: PairJudge = {
     compare: async (input, o) => {
-      let mine = 0;
+      let mine = 0, mineVotes = 0;
       const r: CompareResult = await judge.compare(input, {
         ...o,
         onProgress: (p) => {
           liveTokens += p.generatedTokens - mine;
           mine = p.generatedTokens;
+          liveVotes += p.votesDone - mineVotes;
+          mineVotes = p.votesDone;
           report();
         },
       });
       liveTokens -= mine;
+      liveVotes -= mineVotes;
       totals.judgments += castVotes(r.votes);
       totals.generatedTokens += r.stats.generatedTokens;
       totals.promptTokens += r.stats.promptTokens;

@@ -53,23 +53,27 @@ test("eval report: subset bars with intervals, sections, histogram, position bia
   assert.ok(ink > 0.02 && ink < 0.6, `ink ${ink}`);
 });
 
-test("rank report: knockout bracket with votes, ELO ratings with Bradley-Terry intervals", async () => {
+test("rank report: texts, knockout bracket with votes and its bye, online Elo and Bradley-Terry intervals in charts of their own", async () => {
   const judge = new ScriptedJudge();
   const cands = ["meh 0", "good 1", "bad 2", "meh 3", "bad 4", "good 5", "meh 6"];
   const k = await rankCandidates(judge, "q", cands, { strategy: "knockout", votes: 3, seed: 3, swap: "none" });
   const e = await rankCandidates(judge, "q", cands.slice(0, 5), { strategy: "elo", bootstrap: 50, votes: 1, seed: 4, swap: "none" });
-  const html = rankReportHtml([{ line: 1, ...k }, { line: 2, ...e }, { line: 3, error: "line 3: \"candidates\" must be a non-empty array of strings" }], { title: "rrm rank", model: "m.gguf" });
+  const texts = new Map([[1, { query: "q", candidates: cands }], [2, { query: "q", candidates: cands.slice(0, 5) }]]);
+  const html = rankReportHtml([{ line: 1, ...k }, { line: 2, ...e }, { line: 3, error: "line 3: \"candidates\" must be a non-empty array of strings" }], { title: "rrm rank", model: "m.gguf", texts });
   selfContained(html);
   const path = join(dir, "rank.html");
   writeFileSync(path, html);
-  const boxes = measure(path, ["svg.bracket", "svg.bracket g.match", "svg.bracket g.champion", "#elo-1 rect.bar", "#elo-1 line.ci", "section.item"], dir);
+  const boxes = measure(path, ["svg.bracket", "svg.bracket g.match", "svg.bracket g.bye", "svg.bracket g.champion", "#elo-1 rect.bar", "#bt-1 rect.bar", "#bt-1 line.ci", "table.candidates tr", "section.item"], dir);
   assert.is(boxes["svg.bracket g.match"].length, 6); // 7 candidates: 6 matches
+  assert.is(boxes["svg.bracket g.bye"].length, 1); // and one bye in an 8-slot bracket
+  assert.is(boxes["table.candidates tr"].length, 7 + 1 + 5 + 1); // rows and headers of both items
   assert.is(boxes["svg.bracket g.champion"].length, 1);
   assert.ok(boxes["svg.bracket"][0].w > 400);
   assert.is(boxes["#elo-1 rect.bar"].length, 5);
-  assert.is(boxes["#elo-1 line.ci"].length, 5);
+  assert.is(boxes["#bt-1 rect.bar"].length, 5);
+  assert.is(boxes["#bt-1 line.ci"].length, 5);
   assert.is(boxes["section.item"].length, 3);
-  assert.match(readFileSync(path, "utf8"), new RegExp(`winner: candidate ${k.winner}`));
+  assert.match(readFileSync(path, "utf8"), new RegExp(`winner: #${k.winner} ${cands[k.winner]}`));
   const ink = inkShare(decodePng(screenshot(path, join(dir, "rank.png"))));
   assert.ok(ink > 0.02, `ink ${ink}`);
 });

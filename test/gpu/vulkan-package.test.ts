@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { tinyRrmModel } from "../helpers/models.js";
+import { jsonRecords } from "../helpers/rrm-process.js";
 import { du, pathWithoutToolchain } from "../helpers/scratch-project.js";
 import { testNeeding } from "../helpers/system-tools.js";
 import { LAVAPIPE, LAVAPIPE_ENV, VULKAN_LIBRARY } from "../helpers/vulkan.js";
@@ -69,7 +70,7 @@ gpuTest("rrm compare with every layer on the device returns a verdict for each i
   ].map((x) => JSON.stringify(x)).join("\n") + "\n";
   const r = rrm(["compare", "--model", tinyRrmModel(), "--gpu-layers", "999", "--votes", "2", "--thinking-budget", "8", "--max-tokens", "24", "--seed", "1", "--no-progress"], LAVAPIPE_ENV, input);
   assert.is(r.status, 0, r.stderr);
-  const records = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  const records = jsonRecords(r.stdout); // without the run header line
   assert.is(records.length, 2);
   for (const rec of records) {
     assert.not.ok(rec.error, JSON.stringify(rec));

@@ -32,12 +32,16 @@ export async function until(cond: () => boolean, ms = 120_000, what = "the condi
   }
 }
 
-/** Whole JSON records in a JSONL file (a missing file has none). */
+/** Whole JSON records in a JSONL file (a missing file has none), without the run header line. */
 export function recordsIn(path: string): Record<string, any>[] {
   if (!existsSync(path)) return [];
   const text = readFileSync(path, "utf8");
-  const whole = text.slice(0, text.lastIndexOf("\n") + 1);
-  return whole.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  return jsonRecords(text.slice(0, text.lastIndexOf("\n") + 1));
+}
+
+/** The records of an rrm output's text: each line parsed, the run header line ({"rrmRun": ...}) left out. */
+export function jsonRecords(text: string): Record<string, any>[] {
+  return text.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l)).filter((r) => !("rrmRun" in r));
 }
 
 /** No stack trace: no "    at fn (file:line)" line. */

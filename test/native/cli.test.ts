@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { tinyRrmModel } from "../helpers/models.js";
+import { jsonRecords } from "../helpers/rrm-process.js";
 
 const entry = new URL("../../lib/cli/entry.ts", import.meta.url).pathname;
 const rrm = (args: string[], input?: string) => spawnSync(process.execPath, ["--import", "tsx", entry, ...args], { encoding: "utf8", input, timeout: 120_000 });
@@ -39,26 +40,35 @@ test("compare: JSONL in, JSONL out in input order, bad lines reported in place",
     JSON.stringify({ query: "After a bad line", a: "x", b: "y" }),
   ].join("\n");
   const r = rrm(["compare", "--model", tinyRrmModel(), "--votes", "3", "--thinking-budget", "4", "--max-tokens", "8", "--seed", "1", "--no-early-stop", "--threads", "2"], input);
-  const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  const lines = jsonRecords(r.stdout);
+  assert.is(JSON.parse(r.stdout.split("\n")[0]).rrmRun.settings.judge.votes, 3); // the run header first
   assert.is(lines.length, 5);
   assert.is(lines[0].id, "x");
   assert.is(lines[0].line, 1);
   assert.is(lines[0].votes.a + lines[0].votes.b, 3);
   assert.ok(["a", "b"].includes(lines[1].winner));
-  assert.match(lines[2].error, /"b" must be a string/);
+  assert.match(lines[2].error, /^line 4: "b" is missing$/);
   // A line that is not JSON is that line's error; the lines around it are judged.
   assert.is(lines[3].line, 5);
   assert.match(lines[3].error, /line 5: not valid JSON/);
   assert.is(lines[4].votes.a + lines[4].votes.b, 3);
-  assert.is(r.status, 1); // one item failed
+  assert.is(r.status, 1); // two items failed
   assert.match(r.stderr, /items/); // the progress line
+  // The failures on stderr too: the count, each with its line (not only inside the output).
+  assert.match(r.stderr, /2 item\(s\) failed:\n  line 4: "b" is missing\n  line 5: not valid JSON \([^\n]+\)\n  each failed item's record has its "error"\n$/);
+});
+
+test("a random-weight model without --thinking-budget: one stderr line says why the votes run to the cap", () => {
+  const r = rrm(["compare", "--model", tinyRrmModel(), "--max-tokens", "8", "--seed", "1", "--threads", "2", "--no-progress"], JSON.stringify({ query: "q", a: "x", b: "y" }));
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stderr.match(/random-weight model never closes <\/think>, so every vote runs to --max-tokens \(8 tokens\); give --thinking-budget 64/g)?.length, 1, r.stderr);
 });
 
 test("compare --votes 16 at the default maxTokens runs on an engine sized by default", () => {
   const input = JSON.stringify({ query: "2+2?", a: "4", b: "5" });
   const r = rrm(["compare", "--model", tinyRrmModel(), "--votes", "16", "--thinking-budget", "4", "--no-early-stop", "--seed", "2", "--threads", "2", "--no-progress"], input);
   assert.is(r.status, 0, r.stderr);
-  const v = JSON.parse(r.stdout);
+  const [v] = jsonRecords(r.stdout);
   assert.is(v.votes.a + v.votes.b, 16);
 });
 
@@ -66,14 +76,24 @@ test("rank: knockout and elo", () => {
   const input = JSON.stringify({ query: "Best fruit?", candidates: ["apple", "pear", "plum", "fig", "kiwi"] });
   const ko = rrm(["rank", "--model", tinyRrmModel(), "--votes", "1", "--thinking-budget", "3", "--max-tokens", "6", "--seed", "3", "--no-progress"], input);
   assert.is(ko.status, 0, ko.stderr);
-  const k = JSON.parse(ko.stdout);
+  const [k] = jsonRecords(ko.stdout);
   assert.is(k.strategy, "knockout");
   assert.is(k.matches.length, 4);
   const elo = rrm(["rank", "--model", tinyRrmModel(), "--strategy", "elo", "--bootstrap", "10", "--thinking-budget", "3", "--max-tokens", "6", "--seed", "3", "--no-progress"], input);
   assert.is(elo.status, 0, elo.stderr);
-  const e = JSON.parse(elo.stdout);
+  const [e] = jsonRecords(elo.stdout);
   assert.is(e.matches.length, 10);
   assert.ok(e.ranking.every((c: any) => c.interval));
+});
+
+test("rank --strategy swiss --rounds past a round-robin's worth: capped, one warning naming --rounds and the bound", () => {
+  const five = JSON.stringify({ query: "Best fruit?", candidates: ["apple", "pear", "plum", "fig", "kiwi"] });
+  const r = rrm(["rank", "--model", tinyRrmModel(), "--strategy", "swiss", "--rounds", "6", "--thinking-budget", "3", "--max-tokens", "6", "--seed", "3", "--no-progress"], `${five}\n${five}\n`);
+  assert.is(r.status, 0, r.stderr);
+  const recs = jsonRecords(r.stdout);
+  assert.equal(recs.map((x) => x.rounds), [5, 5]);
+  assert.is(r.stderr.match(/--rounds/g)?.length, 1, r.stderr);
+  assert.match(r.stderr, /rrm rank: --rounds 6 is more than 5 candidates can play without a pair meeting twice \(at most 5, a round-robin's worth\): line 1 plays 5/);
 });
 
 test("bench: a sweep's table as JSON and SVG; bad flags fail before any model loads", () => {

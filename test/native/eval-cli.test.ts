@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { tinyRrmModel } from "../helpers/models.js";
+import { recordsIn } from "../helpers/rrm-process.js";
 
 const entry = new URL("../../lib/cli/entry.ts", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "rrm-eval-cli-"));
@@ -28,7 +29,7 @@ test("eval: per-item records, the summary recomputes from them, report and JSON 
   const out = join(dir, "items.jsonl"), json = join(dir, "summary.json"), html = join(dir, "eval.html");
   const r = rrm(["eval", ...judge(), "--swap", "alternate", "-i", evalInput, "-o", out, "--json", json, "--report", html]);
   assert.is(r.status, 1, r.stderr); // the bad line fails; the rest is judged
-  const items = readFileSync(out, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const items = recordsIn(out) as any[];
   assert.is(items.length, 11);
   assert.match(items[9].error, /line 10: not valid JSON/);
   assert.is(items[10].format, "best-of-n");
@@ -70,12 +71,47 @@ function runKilled(args: string[], out: string, signal: NodeJS.Signals, afterByt
 const compareInput = join(dir, "pairs.jsonl");
 writeFileSync(compareInput, Array.from({ length: 10 }, (_, i) => JSON.stringify({ id: i, query: `Query number ${i}?`, a: `First answer ${i}`, b: `Second answer ${i}` })).join("\n") + "\n");
 
+test("a RewardBench 2 file with every subset: its own rows, Ties' accuracy parts, no RewardBench 2 score", () => {
+  const rb2 = join(dir, "rb2.jsonl");
+  const bo4 = (id: string, subset: string) => JSON.stringify({ id, prompt: `Question ${id}?`, chosen: [`Right answer ${id}`], rejected: [`Wrong ${id} a`, `Wrong ${id} b`, `Wrong ${id} c`], subset });
+  writeFileSync(rb2, [
+    bo4("f1", "Factuality"), bo4("p1", "Precise IF"), bo4("m1", "Math"), bo4("s1", "Safety"), bo4("o1", "Focus"),
+    JSON.stringify({ id: "ref:1", prompt: "Name a primary colour", chosen: ["red"], rejected: ["green", "pink"], subset: "Ties" }),
+    JSON.stringify({ id: "tied:1", prompt: "Name a primary colour", chosen: ["red", "blue", "yellow"], rejected: ["green", "pink"], subset: "Ties" }),
+  ].join("\n") + "\n");
+  const json = join(dir, "rb2.json");
+  const r = rrm(["eval", ...judge(), "-i", rb2, "-o", join(dir, "rb2-items.jsonl"), "--json", json]);
+  assert.is(r.status, 0, r.stderr);
+  const s = JSON.parse(readFileSync(json, "utf8"));
+  assert.equal(s.subsets.map((x: any) => [x.subset, x.benchmark]), ["Factuality", "Precise IF", "Math", "Safety", "Focus"].map((x) => [x, "RewardBench 2"]));
+  assert.equal(s.sections, []);
+  assert.is(s.rewardBench2.score, null);
+  assert.equal([s.rewardBench2.ties.ref.prompts, s.rewardBench2.ties.tied.prompts], [1, 1]);
+  assert.is(s.rewardBench2.meanOfScored.subsets, 5);
+  assert.is(s.run.settings.judge.thinkingBudget, 12);
+  const items = recordsIn(join(dir, "rb2-items.jsonl")) as any[];
+  assert.is(items[6].comparisons.length, 6); // 3 correct x 2 incorrect
+  assert.match(r.stdout, /### RewardBench 2/);
+  assert.match(r.stdout, /No RewardBench 2 score: it averages all six subsets, and Ties has no score from a pairwise judge/);
+  assert.not.match(r.stdout, /not RewardBench\)|### RewardBench sections/);
+});
+
+test("eval without -o: stdout is JSONL only (the header and the records), the summary on stderr", () => {
+  const r = rrm(["eval", ...judge(), "-i", evalInput]);
+  assert.is(r.status, 1, r.stderr); // the bad line
+  const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l)); // every line parses
+  assert.ok(lines[0].rrmRun);
+  assert.is(lines.length, 12);
+  assert.match(r.stderr, /### Accuracy by subset/);
+  assert.not.match(r.stdout, /###/);
+});
+
 test("compare (default engine): SIGKILL and SIGINT at random points, resumed, equal an uninterrupted run", async () => {
   const full = join(dir, "full.jsonl");
   const args = (out: string) => ["compare", ...judge(), "--temperature", "0.8", "--seed", "7", "-i", compareInput, "-o", out];
   assert.is(rrm(args(full)).status, 0);
   const expected = readFileSync(full, "utf8");
-  assert.is(expected.trim().split("\n").length, 10);
+  assert.is(expected.trim().split("\n").length, 11); // the run header and 10 records
   const out = join(dir, "resumed.jsonl");
   const cuts = [0.15, 0.4, 0.7].map((f) => Math.floor(expected.length * (f + Math.random() * 0.1)));
   await runKilled(args(out), out, "SIGKILL", cuts[0]);

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, unl
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { tinyRrmModel } from "../helpers/models.js";
-import { hasStack, recordsIn, startRrm, until } from "../helpers/rrm-process.js";
+import { hasStack, jsonRecords, recordsIn, startRrm, until } from "../helpers/rrm-process.js";
 
 const dir = mkdtempSync(join(tmpdir(), "rrm-cli-faults-"));
 const model = tinyRrmModel();
@@ -85,11 +85,11 @@ test("a 3 MB query line: that item's error says the prompt is longer than the co
   const r = startRrm(["compare", ...FAST, "-i", input]);
   const { code } = await r.exited;
   assert.is(code, 1, r.stderr());
-  const recs = r.stdout().trim().split("\n").map((l) => JSON.parse(l));
+  const recs = jsonRecords(r.stdout());
   assert.is(recs.length, 3);
   assert.ok(recs[0].votes && recs[2].votes);
   assert.match(recs[1].error, /^The prompt has \d+ tokens but the engine's context holds \d+ cells/);
-  assert.is(lastLine(r.stderr()), `1 item(s) failed; see their "error" fields`);
+  assert.match(r.stderr(), /1 item\(s\) failed:\n  line 2: The prompt has \d+ tokens but the engine's context holds \d+ cells[^\n]*\n  each failed item's record has its "error"\n$/);
 });
 
 async function interrupt(cmd: string, input: string, signal: NodeJS.Signals, extra: string[] = []) {
@@ -154,7 +154,7 @@ test("the input file deleted mid-run: the run reads the file it opened to the en
   unlinkSync(input);
   const { code } = await r.exited;
   assert.is(code, 0, r.stderr());
-  assert.is(r.stdout().trim().split("\n").length, 40);
+  assert.is(jsonRecords(r.stdout()).length, 40);
 });
 
 test.run();

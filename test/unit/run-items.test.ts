@@ -87,7 +87,7 @@ test("3 shards merged equal the unsharded output byte for byte", async () => {
   assert.is(await mergeCommand(["-o", merged, ...parts]), 0);
   assert.is(readFileSync(merged, "utf8"), readFileSync(join(dir, "full.jsonl"), "utf8"));
   assert.throws(() => parseShard("3/3"), /0 <= K < N/);
-  await mergeCommand(["-o", merged, parts[0], parts[0]]).then(() => assert.unreachable(), (e) => assert.match(e.message, /in both/));
+  await mergeCommand(["-o", merged, "--overwrite", parts[0], parts[0]]).then(() => assert.unreachable(), (e) => assert.match(e.message, /in both/));
 });
 
 test.run();
