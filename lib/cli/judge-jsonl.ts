@@ -102,7 +102,8 @@ async function judgeWithLock<T>(s: JudgeJsonlSpec<T>, run: { shard?: Shard; conc
     model.dispose();
     throw e;
   }
-  console.error(judgeLine(judge));
+  // Which judge, when the command line chose one (auto says what it picked); the default says nothing.
+  if (values.judge !== undefined || values["judge-template"] !== undefined) console.error(judgeLine(judge));
   const bar = new ProgressBar(s.label, undefined, !values["no-progress"]);
   const failures: FailedItem[] = [];
   const t0 = Date.now();

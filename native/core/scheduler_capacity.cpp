@@ -255,6 +255,7 @@ void Scheduler::swap_out(Request & r, Sample & s, bool relocation) {
   free_sample_seq(s);
   s.swapped = true;
   swapped_++;
+  s.preempted = !relocation;
   if (!relocation) {
     r.stats.preemptions++;
     stats_.preemptions++;
@@ -290,7 +291,10 @@ bool Scheduler::swap_in(Request & r, Sample & s) {
   std::vector<uint8_t>().swap(s.swap);
   s.swapped = false;
   swapped_--;
-  stats_.resumes++;
+  // resumes count preempted samples coming back, as preemptions count them leaving; a batch-
+  // invariant engine's relocation (relocate_for_order) moves samples without preempting them
+  if (s.preempted) stats_.resumes++;
+  s.preempted = false;
   stats_.swap_ms += ms_between(t0, Clock::now());
   return true;
 }

@@ -28,6 +28,7 @@ struct Scheduler::Sample {
   // Preempted: its own cells' K/V bytes (llama_state_seq format), restored bit for bit on resume,
   // so it continues with exactly the keys and values it had. Its sampler chain stays as it was.
   bool swapped = false;
+  bool preempted = false;  // swapped out to make room (not only moved by relocate_for_order)
   std::vector<uint8_t> swap;
   int32_t swap_cells = 0;
   llama_token sampled = -1;

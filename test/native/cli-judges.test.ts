@@ -9,6 +9,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { JUDGE_PRESET_NAMES } from "../../lib/judges/index.js";
 import { makeTestModel } from "../../lib/testmodel/make-model.js";
+import { jsonRecords } from "../helpers/rrm-process.js";
 
 const entry = new URL("../../lib/cli/entry.ts", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "rrm-cli-judges-"));
@@ -21,11 +22,13 @@ test("rrm judges lists every preset with its source; bad --judge flags fail befo
   assert.is(r.status, 0);
   for (const n of JUDGE_PRESET_NAMES) assert.match(r.stdout, new RegExp(`^${n}$`, "m"));
   assert.match(r.stdout, /github\.com\/RM-R1-UIUC\/RM-R1 @ d4c2542/);
-  const unknown = rrm(["compare", "--model", "/nonexistent.gguf", "--judge", "gpt4"]);
+  // A model file that exists (a missing one is said first), never loaded: the flags fail before.
+  const present = makeTestModel({ vocabulary: "rrm" });
+  const unknown = rrm(["compare", "--model", present, "--judge", "gpt4"]);
   assert.is(unknown.status, 2);
   assert.match(unknown.stderr, /--judge expects one of rrm, rm-r1-reasoning, .*auto, custom, got "gpt4"/);
-  assert.is(rrm(["rank", "--model", "/nonexistent.gguf", "--judge-template", "t.txt"]).status, 2);
-  const custom = rrm(["eval", "--model", "/nonexistent.gguf", "--judge", "custom", "--judge-template", "/nonexistent.txt", "--judge-verdict", "(A|B)"]);
+  assert.is(rrm(["rank", "--model", present, "--judge-template", "t.txt"]).status, 2);
+  const custom = rrm(["eval", "--model", present, "--judge", "custom", "--judge-template", "/nonexistent.txt", "--judge-verdict", "(A|B)"]);
   assert.is(custom.status, 2);
   assert.match(custom.stderr, /Cannot read the judge template file \/nonexistent\.txt/);
 });
@@ -35,7 +38,7 @@ test("compare --judge auto on an RM-R1 test model says what it picked and judges
   const r = rrm(["compare", "--model", model, "--judge", "auto", "--votes", "2", ...SHORT], PAIRS);
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stderr, /judge: rm-r1-reasoning \(auto: general\.name "rrm-engine test .*rm-r1-reasoning judge family.*" names RM-R1 \(DeepSeek-distilled\), so the rm-r1-reasoning judge/);
-  const out = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  const out = jsonRecords(r.stdout);
   assert.is(out.length, 2);
   for (const o of out) assert.is(o.votes.a + o.votes.b, 2);
 });
@@ -45,7 +48,7 @@ test("rank and eval with a preset on its family's model (Llama-3.1 vocabulary fo
   const rank = rrm(["rank", "--model", model, "--judge", "j1", "--strategy", "knockout", ...SHORT], JSON.stringify({ query: "Best?", candidates: ["x", "y", "z"] }));
   assert.is(rank.status, 0, rank.stderr);
   assert.match(rank.stderr, /judge: j1 \(the j1 judge;/);
-  assert.ok(Number.isInteger(JSON.parse(rank.stdout).winner));
+  assert.ok(Number.isInteger(jsonRecords(rank.stdout)[0].winner));
   const items = join(dir, "items.jsonl");
   writeFileSync(items, JSON.stringify({ id: "e1", prompt: "Which is right?", chosen: "right", rejected: "wrong", subset: "custom" }) + "\n");
   const ev = rrm(["eval", "--model", model, "--judge", "think-rm-binary", "-i", items, "-o", join(dir, "eval-out.jsonl"), ...SHORT]);
@@ -60,7 +63,7 @@ test("custom: a template file and a verdict pattern", () => {
   const r = rrm(["compare", "--model", model, "--judge", "custom", "--judge-template", tpl, "--judge-verdict", "\\[\\[(1|2)\\]\\]", "--max-tokens", "4", "--threads", "2", "--no-progress"], PAIRS);
   assert.is(r.status, 0, r.stderr);
   assert.ok(r.stderr.includes("judge: custom (the custom judge; verdict: the last match of /\\[\\[(1|2)\\]\\]/"), r.stderr);
-  for (const line of r.stdout.trim().split("\n")) assert.is(JSON.parse(line).winner, null); // random weights write no verdict
+  for (const rec of jsonRecords(r.stdout)) assert.is(rec.winner, null); // random weights write no verdict
 });
 
 test("make-model --judge writes the family's test model; info says what auto picks", () => {

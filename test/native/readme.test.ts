@@ -19,6 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readmeBlocks, shellCommands, type ReadmeBlock } from "../helpers/readme-blocks.js";
 import { tinyRrmModel } from "../helpers/models.js";
+import { judgePresets } from "../../lib/judges/index.js";
 import { ENTRY } from "../helpers/rrm-process.js";
 
 const LIMIT_MS = 60_000;
@@ -60,6 +61,11 @@ const SKIPPED_COMMANDS: [RegExp, string][] = [
 
 function withBudget(cmd: string): string {
   if (!/\brrm (compare|rank|eval|serve)\b/.test(cmd)) return cmd;
+  // A preset whose verdict is not one token cannot be forced after a budget: cap the tokens instead.
+  const judge = /--judge (\S+)/.exec(cmd)?.[1];
+  if (judge && judge in judgePresets && !judgePresets[judge as keyof typeof judgePresets].forced) {
+    return /--max-tokens \d+/.test(cmd) ? cmd.replace(/--max-tokens \d+/, `--max-tokens ${BUDGET}`) : `${cmd} --max-tokens ${BUDGET}`;
+  }
   const m = /--thinking-budget (\d+)/.exec(cmd);
   if (m) return Number(m[1]) > BUDGET ? cmd.replace(m[0], `--thinking-budget ${BUDGET}`) : cmd;
   return `${cmd} --thinking-budget ${BUDGET}`;
