@@ -67,8 +67,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
   };
   const defaults = judgeOptions(values);
   engineFlags(values);
-  checkModelFile(values.model); // a missing model is said before anything listens
+  // The server's own packages first (without them nothing else matters), then the model file: both
+  // are said before anything listens.
   const { createJudgeServer } = await loadServerApp();
+  checkModelFile(values.model);
   const server = createJudgeServer({
     defaults,
     maxQueue: Math.max(1, positive("max-queue", 512)),

@@ -20,8 +20,16 @@ export interface TemplateInfo { bosText: string; eosText: string }
 export interface FirstSecond { query: string; first: string; second: string }
 const shown = (p: ShownPair | FirstSecond): ShownPair => ("first" in p ? { query: p.query, a: p.first, b: p.second } : p);
 
+/**
+ * A compiled chat template (@huggingface/jinja's `Template`). Typed by what is used, so the package's
+ * public types do not import jinja's, which a strict `nodenext` consumer cannot type-check.
+ */
+export interface ChatTemplate {
+  render(items: Record<string, unknown>): string;
+}
+
 /** The prompt string for `messages` under `template` (what the authors' code tokenizes). */
-export function renderMessages(template: Template, messages: ChatMessage[], info: TemplateInfo): string {
+export function renderMessages(template: ChatTemplate, messages: ChatMessage[], info: TemplateInfo): string {
   const last = messages[messages.length - 1];
   const prefill = last?.role === "assistant" ? last.content : "";
   const turns = prefill ? messages.slice(0, -1) : messages;
@@ -31,7 +39,7 @@ export function renderMessages(template: Template, messages: ChatMessage[], info
 export class PresetPrompter {
   readonly preset: JudgePreset;
   readonly #model: Model;
-  readonly #template: Template;
+  readonly #template: ChatTemplate;
   readonly #specials: { id: number; text: string }[];
   // The template rendered once with sentinels, cut into special tokens and text with slots.
   readonly #parts: ({ token: number } | { text: string })[];
