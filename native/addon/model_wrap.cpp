@@ -140,11 +140,12 @@ Napi::Value ModelWrap::Load(const Napi::CallbackInfo & info) {
   Napi::Object opts = info[1].As<Napi::Object>();
   int32_t gpu_layers = opts.Get("gpuLayers").As<Napi::Number>().Int32Value();
   bool use_mmap = opts.Get("useMmap").ToBoolean();
-  repacked_ = !opts.Get("repack").IsBoolean() || opts.Get("repack").ToBoolean();
+  // llama.cpp's extra (repacked) weight buffers: { repack: true }, the default
+  const bool repack = !opts.Get("repack").IsBoolean() || opts.Get("repack").ToBoolean();
   Napi::Function progress = info[2].IsFunction() ? info[2].As<Napi::Function>() : Napi::Function();
   abort_load_ = false;
   loading_ = true;
-  auto * worker = new LoadWorker(env, this, path, gpu_layers, use_mmap, repacked_, progress);
+  auto * worker = new LoadWorker(env, this, path, gpu_layers, use_mmap, repack, progress);
   Napi::Promise p = worker->promise();
   worker->Queue();
   return p;

@@ -19,8 +19,6 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   const Tokenizer * tokenizer() const { return tokenizer_.get(); }
   void engine_opened() { ++engines_; }
   void engine_closed() { --engines_; }
-  // Loaded with llama.cpp's extra (repacked) weight buffers: { repack: true }, the default.
-  bool repacked() const { return repacked_; }
   // Throws a JS error unless the model is loaded and not disposed.
   void require_loaded(Napi::Env env, const char * what) const;
 
@@ -41,7 +39,6 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   std::atomic<bool> abort_load_{false};
   bool loading_ = false;
   bool disposed_ = false;
-  bool repacked_ = true;
   int engines_ = 0;
 };
 

@@ -171,7 +171,7 @@ struct Scenario {
 
 int main(int argc, char ** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s MODEL.gguf [--control] [--threads N]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s MODEL.gguf [--control] [--threads N] [--digest] [--repack] [--kv-type f16|q8_0|q4_0]\n", argv[0]);
     return 2;
   }
   bool invariant = true, digest = false, repack = false;
