@@ -90,6 +90,27 @@ test("llama.cpp: with LLAMA_BATCH_INVARIANT_REF=1 (the reference kernels) repack
   assert.match(r.stdout, /batch-invariant: [1-9]\d* of 10 scenarios differ/);
 });
 
+// Patch 0015's attention kernel (fa-invariant.cpp): one reduction order per query row, whatever
+// the thread count (with 3 threads a lone row's chunks are spread over the threads and merged
+// after; with 2 each kv head takes a thread). The proof that it is in the binary: with
+// GGML_CPU_FA_ONE_CHUNK=1 (0012's one-chunk kernel, invariant too) every scenario's rows are
+// other numbers, still equal across scenarios.
+test("llama.cpp: the invariant attention (0015) gives the same rows with 1, 2 and 3 threads; GGML_CPU_FA_ONE_CHUNK=1 gives other (still invariant) rows", () => {
+  const model = tinyModel();
+  const digests = (threads: string, env: Record<string, string> = {}) => {
+    const r = spawnSync(checker, [model, "--threads", threads, "--digest"], { encoding: "utf8", env: { ...process.env, ...env } });
+    assert.is(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /batch-invariant: 0 of 10 scenarios differ/);
+    return r.stdout.split("\n").filter((l) => l.startsWith("digest ")).map((l) => l.split(" ")[1]);
+  };
+  const two = digests("2");
+  assert.is(two.length, 11);
+  assert.equal(digests("3"), two);
+  assert.equal(digests("1"), two);
+  const oneChunk = digests("2", { GGML_CPU_FA_ONE_CHUNK: "1" });
+  assert.ok(oneChunk.every((d, i) => d !== two[i]), `one-chunk ${oneChunk.join(",")} vs ${two.join(",")}`);
+});
+
 test("on the CPU an engine is batch-invariant by default, with repacked weights; batchInvariant: false turns it off", async () => {
   const model = await loadModel(tinyModel({ type: "q4_k" }));
   try {
