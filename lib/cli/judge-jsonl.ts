@@ -2,11 +2,11 @@
 // output, open the engine, run the JSONL items through the judge with a progress bar (resumable,
 // shardable, one flushed line per finished item), report failed items, free everything. Exit
 // codes: exit-codes.ts.
-import { loadAddon } from "../../bindings/index.js";
+import { addonLoadInfo, loadAddon } from "../../bindings/index.js";
 import { createJudge, type CompareOptions, type Judge } from "../rrm/judge.js";
 import { itemSeed } from "../random.js";
 import { EXIT, signalExit, UsageError } from "./exit-codes.js";
-import { engineSettings, guardDerivedOutput, guardOutput, judgeSettings, makeHeader, type RunHeader } from "./run-header.js";
+import { cpuVariantOf, engineSettings, guardDerivedOutput, guardOutput, judgeSettings, makeHeader, type RunHeader } from "./run-header.js";
 import { concurrencyFlag, engineFlags } from "./flag-checks.js";
 import { openInput, type JsonlSource } from "./jsonl.js";
 import { openEngine } from "./options.js";
@@ -75,7 +75,7 @@ export async function judgeJsonl<T>(s: JudgeJsonlSpec<T>): Promise<number> {
   const input = openInput(values.input);
   for (const [flag, path] of s.derived ?? []) guardDerivedOutput(path, flag, { resume: values.resume, overwrite: values.overwrite });
   if (!values.model) throw new UsageError("--model <file.gguf> is required (or try `rrm demo`, which writes its own test model)");
-  const header = makeHeader(s.label, values.model, { judge: judgeSettings(s.options), engine: engineSettings(engineFlags(values), serial, onGpu), ...s.settings }, values.shard);
+  const header = makeHeader(s.label, values.model, { judge: judgeSettings(s.options), engine: engineSettings(engineFlags(values), serial, onGpu, cpuVariantOf(addonLoadInfo())), ...s.settings }, values.shard);
   let lock: OutputLock | undefined;
   try {
     lock = file ? lockOutput(file) : undefined;

@@ -13,7 +13,7 @@
 import { closeSync, existsSync, fstatSync, readFileSync, readSync, statSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { basename, join } from "node:path";
-import { packageRoot } from "../../bindings/index.js";
+import { packageRoot, type AddonLoadInfo } from "../../bindings/index.js";
 import type { CompareOptions } from "../rrm/types.js";
 import { CliError, EXIT } from "./exit-codes.js";
 import type { EngineFlags } from "./flag-checks.js";
@@ -92,11 +92,19 @@ export function judgeSettings(o: CompareOptions): Record<string, unknown> {
 
 /**
  * The engine settings that move verdicts: the KV cache's type and batch invariance as it takes
- * effect (on by default on the CPU, off on a GPU), and --reproducible where it changes how items
- * run (one at a time on a GPU; on the CPU it only asks for what the default already does).
+ * effect (on by default on the CPU, off on a GPU), --reproducible where it changes how items
+ * run (one at a time on a GPU; on the CPU it only asks for what the default already does), and
+ * the CPU library that computed (`cpuVariant`: a portable build carries one per instruction set,
+ * and two libraries can round differently, so machines that pick different ones can write other
+ * records; RRM_CPU_VARIANT pins one; "static" for a build with llama.cpp linked in).
  */
-export function engineSettings(f: EngineFlags, serial: boolean, onGpu: boolean): Record<string, unknown> {
-  return { kvType: f.kvType ?? "f16", batchInvariant: f.batchInvariant ?? !onGpu, reproducible: serial };
+export function engineSettings(f: EngineFlags, serial: boolean, onGpu: boolean, cpuVariant: string): Record<string, unknown> {
+  return { kvType: f.kvType ?? "f16", batchInvariant: f.batchInvariant ?? !onGpu, reproducible: serial, cpuVariant };
+}
+
+/** The CPU library the addon loaded, as the run header records it. */
+export function cpuVariantOf(info: AddonLoadInfo): string {
+  return info.backends.dynamic && info.backends.cpu ? info.backends.cpu.variant : "static";
 }
 
 export function makeHeader(command: string, modelPath: string, settings: Record<string, unknown>, shard?: string): RunHeader {
@@ -124,7 +132,7 @@ const FLAG: Record<string, string> = {
   "judge.votes": "--votes/--confidence", "judge.maxTokens": "--max-tokens", "judge.thinkingBudget": "--thinking-budget",
   "judge.temperature": "--temperature", "judge.topP": "--top-p", "judge.swap": "--swap", "judge.earlyStop": "--no-early-stop",
   "judge.tieBreak": "--tie-break", "judge.seed": "--seed", "engine.kvType": "--kv-type", "engine.batchInvariant": "--batch-invariant / --no-batch-invariant",
-  "engine.reproducible": "--reproducible", strategy: "--strategy", rounds: "--rounds", budget: "--budget", bootstrap: "--bootstrap",
+  "engine.reproducible": "--reproducible", "engine.cpuVariant": "RRM_CPU_VARIANT (the CPU library)", strategy: "--strategy", rounds: "--rounds", budget: "--budget", bootstrap: "--bootstrap",
 };
 
 function flatten(v: unknown, prefix: string, out: Map<string, string>) {
@@ -133,12 +141,18 @@ function flatten(v: unknown, prefix: string, out: Map<string, string>) {
   } else out.set(prefix, JSON.stringify(v ?? null));
 }
 
+/**
+ * Settings that files written before they were recorded lack: such a file is not refused for
+ * lacking one (an upgrade alone does not refuse a resume or a merge).
+ */
+const RECORDED_LATER = new Set(["engine.cpuVariant"]);
+
 /** Each setting that differs, as "--votes/--confidence: 8 there, 1 now". */
 export function settingsDifferences(there: Record<string, unknown>, now: Record<string, unknown>, names = ["there", "now"]): string[] {
   const a = new Map<string, string>(), b = new Map<string, string>();
   flatten(there, "", a);
   flatten(now, "", b);
-  const keys = [...new Set([...a.keys(), ...b.keys()])];
+  const keys = [...new Set([...a.keys(), ...b.keys()])].filter((k) => !RECORDED_LATER.has(k) || (a.has(k) && b.has(k)));
   return keys.filter((k) => a.get(k) !== b.get(k)).map((k) => `${FLAG[k] ?? k}: ${a.get(k) ?? "(not set)"} ${names[0]}, ${b.get(k) ?? "(not set)"} ${names[1]}`);
 }
 

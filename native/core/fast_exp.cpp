@@ -3,7 +3,9 @@
 #include <cmath>
 
 // The portable build is not compiled for the build machine's CPU, so these two loops over the
-// vocabulary carry AVX2 and AVX-512 clones that the loader picks for the CPU it runs on.
+// vocabulary carry AVX2 and AVX-512 clones that the loader picks for the CPU it runs on. They must
+// give the same bits, or sampling would depend on the machine whatever CPU library is pinned: the
+// file is compiled with -ffp-contract=off (CMakeLists.txt), so no clone fuses a multiply-add.
 #if defined(RRM_BACKEND_DL) && defined(__x86_64__) && defined(__linux__) && defined(__GNUC__)
 #define RRM_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else

@@ -16,6 +16,7 @@ export interface SystemTool {
 
 export const CHROMIUM: SystemTool = { name: "chromium", candidates: [process.env.CHROMIUM ?? "", "chromium", "chromium-browser", "google-chrome"], install: "apt-get install chromium" };
 export const PYTHON3: SystemTool = { name: "python3", candidates: [process.env.PYTHON ?? "", "python3"], install: "apt-get install python3" };
+export const OBJDUMP: SystemTool = { name: "objdump", candidates: ["objdump"], install: "apt-get install binutils" };
 export const QEMU_USER: SystemTool = { name: "qemu-user", candidates: ["qemu-x86_64", "qemu-x86_64-static"], install: "apt-get install qemu-user" };
 
 export function findTool(tool: SystemTool): string | null {

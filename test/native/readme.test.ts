@@ -134,7 +134,7 @@ for (const b of blocks.filter((x) => x.lang === "sh" && !/^curl /m.test(x.text))
     for (const raw of shellCommands(b.text)) {
       const skip = SKIPPED_COMMANDS.find(([re]) => re.test(raw));
       if (skip) continue;
-      assert.match(raw, /^(npx rrm|node node_modules\/\.bin\/rrm|RRM_API_KEY=\S+ node node_modules\/\.bin\/rrm) /, `README line ${b.line}: "${raw}" is neither run nor skipped with a reason`);
+      assert.match(raw, /^(npx rrm|node node_modules\/\.bin\/rrm|RRM_API_KEY=\S+ node node_modules\/\.bin\/rrm|RRM_CPU_VARIANT=\w+ npx rrm) /, `README line ${b.line}: "${raw}" is neither run nor skipped with a reason`);
       const cmd = rrmCommand(raw);
       if (/\brrm serve\b/.test(raw)) {
         await serveOnce(cmd, await freePort());

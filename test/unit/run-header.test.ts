@@ -108,6 +108,24 @@ test("merge: one header without the shard; shards of different runs or splits re
   await refused(mergeCommand(["-o", join(dir, "y.jsonl"), parts[0], half]), /shards of different splits/);
 });
 
+test("the CPU library (engine.cpuVariant): another one refuses a resume and a merge, naming RRM_CPU_VARIANT; a file from before it was recorded is not refused", async () => {
+  const engine = (cpuVariant?: string) => ({ kvType: "f16", batchInvariant: true, reproducible: false, ...(cpuVariant ? { cpuVariant } : {}) });
+  const ZEN4 = header({ engine: engine("zen4") }), SSE42 = header({ engine: engine("sse42") }), BEFORE = header({ engine: engine() });
+  const out = join(dir, "cpu.jsonl");
+  await run(out, { header: ZEN4, stopAfter: 4 });
+  const before = readFileSync(out, "utf8");
+  await refused(run(out, { header: SSE42, resume: true }), /RRM_CPU_VARIANT \(the CPU library\): "zen4" there, "sse42" now/);
+  assert.is(readFileSync(out, "utf8"), before);
+  const old = join(dir, "cpu-before.jsonl");
+  await run(old, { header: BEFORE, stopAfter: 4 });
+  await run(old, { header: ZEN4, resume: true });
+  assert.is(readDone(old).size, 12);
+  const shards = [0, 1].map((k) => join(dir, `cpu-shard${k}.jsonl`));
+  await run(shards[0], { header: { ...ZEN4, shard: "0/2" }, shard: "0/2" });
+  await run(shards[1], { header: { ...SSE42, shard: "1/2" }, shard: "1/2" });
+  await refused(mergeCommand(["-o", join(dir, "cpu-merged.jsonl"), ...shards]), /different runs:\n  RRM_CPU_VARIANT \(the CPU library\): "zen4" in .*cpu-shard0\.jsonl, "sse42" in .*cpu-shard1\.jsonl/);
+});
+
 test("--json/--report files are refused when they hold something, unless --overwrite or --resume", () => {
   const f = join(dir, "summary.json");
   guardDerivedOutput(f, "--json", {});
