@@ -1,6 +1,6 @@
 // Trains the arithmetic judge from scratch (issue 32; the model card: models/arithmetic-judge.md)
 // and ships it as models/arithmetic-judge-q8_0.gguf.gz. Not part of npm install or CI.
-//   node scripts/train-judge.mjs                    the shipped recipe (about 1.5 h on 2 cores)
+//   node scripts/train-judge.mjs                    the shipped recipe (10,000 steps: about 1.5 h on 2 shared cores)
 //   ... --steps N --seed S --lr X --dir D           a variant (--steps 32: a smoke run of a minute)
 //   ... --resume                                    go on from D/last.gguf (AdamW restarts)
 //   ... --trainer PATH                              a built rrm-train-judge (default: build*/bin/)

@@ -142,3 +142,17 @@ export function reasoning(p: Problem, shown: [number, number]): string {
 
 /** The verdict text after the reasoning: exactly the judge's forced text plus the answer. */
 export const verdictText = (n: 1 | 2) => `\n</think>\n\n\\boxed{Assistant ${n}}`;
+
+/** A ranking task: the right answer among n - 1 distinct wrong ones, in a random order. */
+export function drawCandidateSet(r: SeededRandom, kind: Kind, n: number, accept: (p: Problem) => boolean = () => true): { query: string; candidates: string[]; right: number; problem: Problem } {
+  for (;;) {
+    const problem = drawProblem(r, kind);
+    if (!accept(problem)) continue;
+    const v = value(problem);
+    const values = new Set<number>([v]);
+    for (let tries = 0; values.size < n && tries < 200; tries++) values.add(wrongResult(r, problem).value);
+    if (values.size < n) continue;
+    const order = r.shuffle([...values]);
+    return { query: queryOf(problem), candidates: order.map((x) => phrase(r, x)), right: order.indexOf(v), problem };
+  }
+}
