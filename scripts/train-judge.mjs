@@ -1,6 +1,6 @@
 // Trains the arithmetic judge from scratch (issue 32; the model card: models/arithmetic-judge.md)
 // and ships it as models/arithmetic-judge-q8_0.gguf.gz. Not part of npm install or CI.
-//   node scripts/train-judge.mjs                    the shipped recipe (10,000 steps: about 1.5 h on 2 shared cores)
+//   node scripts/train-judge.mjs                    the shipped recipe (8,000 steps: about 1.5 h on 2 shared cores)
 //   ... --steps N --seed S --lr X --dir D           a variant (--steps 32: a smoke run of a minute)
 //   ... --resume                                    go on from D/last.gguf (AdamW restarts)
 //   ... --trainer PATH                              a built rrm-train-judge (default: build*/bin/)
@@ -18,7 +18,7 @@ import { gzipSync } from "node:zlib";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const argv = process.argv.slice(2);
 const opt = (name, def) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : def; };
-const steps = Number(opt("--steps", "10000"));
+const steps = Number(opt("--steps", "8000"));
 const seed = Number(opt("--seed", "1"));
 const lr = opt("--lr", "1.5e-3");
 const dir = resolve(opt("--dir", join(root, ".scratch", "train-judge")));
