@@ -27,7 +27,13 @@ export function drawSplitItem(r: SeededRandom, kind: Kind, held: boolean): Judgi
   }
 }
 
-export interface Sequence { tokens: number[]; /** Per token: does predicting it carry loss. */ loss: boolean[] }
+export interface Sequence {
+  tokens: number[];
+  /** Per token: does predicting it carry loss (the target's tokens). */
+  loss: boolean[];
+  /** Per token: is it the judge's forced text (never written by the model: never any loss). */
+  forced: boolean[];
+}
 
 export class SequenceBuilder {
   readonly prompter: PresetPrompter;
@@ -52,20 +58,22 @@ export class SequenceBuilder {
     const think = this.#model.tokenize(reasoning(item.problem, values));
     const eos = this.#model.info.eos;
     const tokens = [...prompt];
-    // Only the token after BOS carries loss in the prompt: the trainer's masking needs row 0's label.
+    // No loss on the prompt (the trainer still trains its constant prefix: see its masking note).
     const loss = prompt.map((_, i) => i === 1);
-    const push = (ts: number[], l: boolean) => { for (const t of ts) { tokens.push(t); loss.push(l); } };
+    const forced = prompt.map(() => false);
+    const push = (ts: number[], l: boolean) => { for (const t of ts) { tokens.push(t); loss.push(l); forced.push(false); } };
     if (budget === undefined || budget >= think.length) {
       push(think, true);
       push(this.#model.tokenize(verdictText(verdict), { special: true }), true);
     } else {
       push(think.slice(0, budget), true);
       push(this.#forced, false);
+      forced.fill(true, forced.length - this.#forced.length);
       push(this.#model.tokenize(`${verdict}}`), true);
     }
     push([eos], true);
     // loss[i] says whether token i is predicted with loss, i.e. row i - 1's label.
-    return { tokens, loss };
+    return { tokens, loss, forced };
   }
 }
 

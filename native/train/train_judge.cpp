@@ -3,7 +3,7 @@
 //
 //   rrm-train-judge train --model M.gguf --data D.bin --out DIR --steps N [--start S] [--total T]
 //                         [--lr 1e-3] [--lr-min 1e-4] [--warmup 200] [--ckpt-every 1000]
-//                         [--eval D2.bin] [--threads 2] [--chunk 16]
+//                         [--eval D2.bin] [--threads 2] [--chunk 16] [--sched-start S0] [--data-start I0]
 //   rrm-train-judge quantize IN.gguf OUT.gguf [--ctx 4096]        (Q8_0)
 //
 // Data (written by lib/train/dataset.ts): "RRMT", u32 n_ctx, u32 n_examples, then per example
@@ -12,10 +12,12 @@
 // Loss masking through the public API: llama_opt_epoch turns each label into a one-hot row by
 // writing 1.0 at offset (row * n_vocab + label) of the ubatch's label tensor, and checks only
 // label < n_vocab. With one ubatch per sequence (n_ubatch = n_ctx), a masked row p gets the label
-// (c - p * n_vocab), which writes its 1.0 into row 0 at column c, where c is row 0's own label
-// (the first system-prompt token after BOS: the same for every example). Masked rows then carry
-// no loss; row 0 carries a weight of (1 + masked rows) on a constant prediction it learns in the
-// first steps. Row 0 is the BOS position, where nothing is ever sampled.
+// ((q - p) * n_vocab + t), which writes its 1.0 into an earlier row q at column t. We pick q in
+// the prompt's constant prefix (the system prompt: the same tokens in every sequence) and t its
+// own next token, spread over the prefix (q = p mod the prefix's rows). Masked rows then carry no
+// loss; the constant prefix is trained at a weight of one or two per row, which it learns in the
+// first steps (it is the same text every time) and never has to predict in use. A first try sent
+// every masked row to row 0 (weight ~440 on one row): the loss rose after warmup.
 // Checkpoints: DIR/ckpt-STEP.gguf every --ckpt-every steps and DIR/last.gguf at the end (AdamW's
 // moments are not saved: a resumed run restarts them). DIR/loss.tsv: step, loss, lr, tokens/s.
 // The process tolerates SIGSTOP/SIGCONT (another job's benchmark may pause it): nothing is timed
@@ -37,7 +39,9 @@ namespace {
 struct Data {
   uint32_t n_ctx = 0;
   uint32_t n = 0;
+  uint32_t prefix = 0;      // tokens every sequence starts with (BOS + the system prompt + ...)
   std::vector<int32_t> buf; // n * 2 * n_ctx: tokens then labels per example
+  const int32_t * tokens(uint32_t i) const { return buf.data() + size_t(i) * 2 * n_ctx; }
 };
 
 bool read_data(const char * path, Data & d) {
@@ -51,17 +55,26 @@ bool read_data(const char * path, Data & d) {
     ok = fread(d.buf.data(), 4, d.buf.size(), f) == d.buf.size();
   }
   fclose(f);
-  if (!ok) fprintf(stderr, "%s is not a complete RRMT data file\n", path);
-  return ok;
+  if (!ok) { fprintf(stderr, "%s is not a complete RRMT data file\n", path); return false; }
+  d.prefix = d.n_ctx;
+  for (uint32_t i = 1; i < d.n; i++) {
+    uint32_t k = 0;
+    while (k < d.prefix && d.tokens(i)[k] == d.tokens(0)[k]) k++;
+    d.prefix = k;
+  }
+  if (d.prefix < 1) { fprintf(stderr, "%s: the sequences do not all start with the same token\n", path); return false; }
+  return true;
 }
 
-// Warmup then cosine decay to lr_min over `total` steps; the optimizer asks once per step.
+// Warmup then cosine decay to lr_min, from step `origin` (a phase's first) to `total`; the
+// optimizer asks once per step.
 struct Schedule {
   float lr0 = 1e-3f, lr_min = 1e-4f;
-  int64_t warmup = 200, total = 10000, step = 0;
+  int64_t warmup = 200, total = 10000, step = 0, origin = 0;
   float lr() const {
-    if (step < warmup) return lr0 * float(step + 1) / float(warmup);
-    const double t = std::min(1.0, double(step - warmup) / double(std::max<int64_t>(1, total - warmup)));
+    const int64_t s = step - origin, n = total - origin;
+    if (s < warmup) return lr0 * float(s + 1) / float(warmup);
+    const double t = std::min(1.0, double(s - warmup) / double(std::max<int64_t>(1, n - warmup)));
     return float(lr_min + 0.5 * (lr0 - lr_min) * (1 + std::cos(M_PI * t)));
   }
 };
@@ -86,16 +99,25 @@ ggml_opt_dataset_t make_dataset(const Data & d, uint32_t from, uint32_t count, i
     memcpy(tok + size_t(i) * d.n_ctx, src, d.n_ctx * 4);
     const int32_t * sl = src + d.n_ctx;
     int32_t * dl = lab + size_t(i) * d.n_ctx;
-    const int32_t c = sl[0];
-    for (uint32_t p = 0; p < d.n_ctx; p++) dl[p] = sl[p] >= 0 ? sl[p] : c - int32_t(p) * n_vocab;
+    // Rows 0 .. prefix-2 predict prefix tokens: trained as they are. Masked rows: see the top.
+    const int32_t * st = src;
+    const uint32_t rows = std::max<uint32_t>(1, d.prefix - 1); // packed windows share BOS only: row 0
+    for (uint32_t p = 0; p < d.n_ctx; p++) {
+      if (p < rows) { dl[p] = st[p + 1]; continue; }
+      if (sl[p] >= 0) { dl[p] = sl[p]; continue; }
+      const uint32_t q = p % rows;
+      dl[p] = (int32_t(q) - int32_t(p)) * n_vocab + st[q + 1];
+    }
   }
   return ds;
 }
 
+// The share of rows with loss beyond the constant prefix: reported losses are per such token
+// (the prefix's own loss is near zero after the first steps, and counted in).
 double unmasked_fraction(const Data & d) {
   size_t n = 0;
   for (uint32_t i = 0; i < d.n; i++)
-    for (uint32_t p = 0; p < d.n_ctx; p++) n += d.buf[(size_t(i) * 2 + 1) * d.n_ctx + p] >= 0;
+    for (uint32_t p = std::max<uint32_t>(1, d.prefix - 1); p < d.n_ctx; p++) n += d.buf[(size_t(i) * 2 + 1) * d.n_ctx + p] >= 0;
   return double(n) / (double(d.n) * d.n_ctx);
 }
 
@@ -138,6 +160,9 @@ int train(int argc, char ** argv) {
   sched.warmup = atoll(arg(argc, argv, "--warmup", "200"));
   sched.total = atoll(arg(argc, argv, "--total", std::to_string(start + steps).c_str()));
   sched.step = start;
+  sched.origin = atoll(arg(argc, argv, "--sched-start", "0"));
+  // Which example step `origin` reads (a resumed phase goes on where the last one stopped).
+  const int64_t data_start = atoll(arg(argc, argv, "--data-start", "0"));
 
   Data data, eval;
   if (!read_data(data_path, data)) return 1;
@@ -172,8 +197,8 @@ int train(int argc, char ** argv) {
   FILE * log = fopen(log_path.c_str(), start > 0 ? "a" : "w");
   if (!log) { fprintf(stderr, "cannot write %s\n", log_path.c_str()); return 1; }
   if (start == 0) fprintf(log, "step\tloss\teval_loss\tlr\ttokens_per_s\n");
-  fprintf(stderr, "train: %u examples of %u tokens (%.1f%% with loss), vocab %d, steps %lld..%lld of %lld\n",
-          data.n, data.n_ctx, 100 * frac, n_vocab, (long long) start, (long long) (start + steps), (long long) sched.total);
+  fprintf(stderr, "train: %u examples of %u tokens (a shared prefix of %u, %.1f%% with loss after it), vocab %d, steps %lld..%lld of %lld\n",
+          data.n, data.n_ctx, data.prefix, 100 * frac, n_vocab, (long long) start, (long long) (start + steps), (long long) sched.total);
 
   ggml_opt_result_t res_train = ggml_opt_result_init();
   ggml_opt_result_t res_eval = ggml_opt_result_init();
@@ -193,7 +218,7 @@ int train(int argc, char ** argv) {
   const auto t_begin = std::chrono::steady_clock::now();
   while (step < start + steps) {
     const uint32_t n = uint32_t(std::min<int64_t>(chunk, start + steps - step));
-    ggml_opt_dataset_t ds = make_dataset(data, uint32_t(step % data.n), n, n_vocab);
+    ggml_opt_dataset_t ds = make_dataset(data, uint32_t((step - sched.origin + data_start) % data.n), n, n_vocab);
     ggml_opt_result_reset(res_train);
     const auto t0 = std::chrono::steady_clock::now();
     llama_opt_epoch(ctx, ds, res_train, res_eval, n, nullptr, nullptr);
