@@ -27,8 +27,9 @@ const path = values.model ?? trainedJudgeModel();
 const model = await loadModel(path);
 const engine = createEngine(model, { contextSize: 65536, maxSequences: 64, threads: values.threads ? Number(values.threads) : undefined });
 const judge = createJudge(engine);
-// The judgments end at EOS after 40-120 tokens; the cap only bounds a runaway.
-const MAX_TOKENS = 1024;
+// The trained judgments end at EOS after 40-120 tokens; the cap (256) bounds a runaway, which
+// then counts as an invalid vote (length-limit).
+const MAX_TOKENS = 256;
 const t0 = Date.now();
 const out: Record<string, unknown> = { model: path, machine: machineLine(), seed, pairs, sets };
 

@@ -24,7 +24,7 @@ export async function trainedDemo(o: TrainedDemoOptions): Promise<number> {
     console.log(`\nQuery: ${task.query}`);
     task.candidates.forEach((c, i) => console.log(`  #${i}: ${c}`));
     const res = await judge.rank(task.query, task.candidates, {
-      strategy: "knockout", votes: o.votes, maxTokens: 512, seed: o.seed,
+      strategy: "knockout", votes: o.votes, maxTokens: 256, seed: o.seed,
       onProgress: (p) => { bar.items = p.matchesDone; bar.tokens = p.generatedTokens; bar.update(); },
     });
     bar.votes = res.stats.judgments;
@@ -43,7 +43,7 @@ export async function trainedDemo(o: TrainedDemoOptions): Promise<number> {
     // One vote written out: the right answer against the strongest wrong one (the runner-up).
     const other = res.winner === task.right ? res.matches[res.matches.length - 1] : undefined;
     const rival = other ? (other.a === task.right ? other.b : other.a) : res.winner;
-    const one = await judge.compare({ query: task.query, a: task.candidates[task.right], b: task.candidates[rival] }, { votes: 1, maxTokens: 512, seed: o.seed, swap: "none" });
+    const one = await judge.compare({ query: task.query, a: task.candidates[task.right], b: task.candidates[rival] }, { votes: 1, maxTokens: 256, seed: o.seed, swap: "none" });
     console.log(`\nOne vote, #${task.right} shown as Assistant 1 and #${rival} as Assistant 2 (${one.samples[0]?.tokens ?? 0} tokens, ${one.samples[0]?.finishReason}):\n<think>\n${one.samples[0]?.text ?? ""}`);
     return 0;
   } finally {
