@@ -86,7 +86,7 @@ out.votes = { curve: voteCurve, adaptive };
 
 const budgetRows: (string | number)[][] = [];
 const budgetCurve: [number, number][] = [];
-for (const budget of [1, 2, 4, 8, 16, 24, 32, 48, 64, undefined]) {
+for (const budget of [1, 4, 16, 32, 64, undefined]) {
   const s = await score(two, { thinkingBudget: budget });
   const p = s.pRight.length ? (s.pRight.reduce((x, y) => x + y, 0) / s.pRight.length).toFixed(3) : "-";
   budgetRows.push([...row(budget === undefined ? "unbounded" : `budget ${budget}`, s), p]);

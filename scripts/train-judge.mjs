@@ -1,16 +1,16 @@
 // Trains the arithmetic judge from scratch (issue 32; the model card: models/arithmetic-judge.md)
 // and ships it as models/arithmetic-judge-q8_0.gguf.gz. Not part of npm install or CI.
-//   node scripts/train-judge.mjs            the shipped recipe (about 75 min on 2 shared cores)
+//   node scripts/train-judge.mjs            the shipped recipe (about 55-80 min on 2 shared cores)
 //   ... --quick                             a smoke run: 32 + 32 steps, nothing shipped (a minute)
 //   ... --dir D --seed S --trainer PATH     where to work, the data seed, a built rrm-train-judge
 //   ... --pid-file F                        write the trainer's pid (SIGSTOP/SIGCONT are fine)
 //   ... --resume                            go on from D's last phase and checkpoint (AdamW restarts)
 // The recipe: full RRM prompts, one judgment per 512-token window, loss on the judgment only
 // (the forced text of budget-cut judgments and the prompt masked; native/train/train_judge.cpp),
-// one sequence per AdamW step, 6,500 judgments, in two phases over one initial model:
+// one sequence per AdamW step, 5,008 of 6,500 prepared judgments, in two phases over one model:
 //   1. steps 0-2,000: peak 8e-4 after 300 warmup steps, on a cosine planned for 6,500 steps;
-//   2. steps 2,000-6,500: from step 2,000's checkpoint, peak 2e-4 after 100 warmup steps, cosine
-//      to 2e-5. Why: at one sequence (~65 tokens with loss) per step the gradient is mostly noise,
+//   2. steps 2,000-5,008: from step 2,000's checkpoint, peak 2e-4 after 100 warmup steps, on a
+//      cosine to 2e-5 planned for step 6,500. Why: at one sequence (~65 tokens with loss) per step the gradient is mostly noise,
 //      and 8e-4 (5e-4 too) kept the loss at 2.5-3.5 per token where 2e-4 brought it down on the
 //      same data; 1.5e-3 from the start diverged. (Packing ~2.6 judgments per window, 90% without
 //      the system prompt, diverged at 8e-4 and at 3e-4: later judgments can copy digits from earlier
@@ -33,11 +33,13 @@ const dir = resolve(opt("--dir", join(root, ".scratch", quick ? "train-judge-qui
 const resume = argv.includes("--resume");
 const ship = !quick && !argv.includes("--no-ship");
 // Phase 1: the schedule's length, where it stops; phase 2: judgments packed.
-const TOTAL = quick ? 64 : 6500, P1_STOP = quick ? 32 : 2000;
+// The shipped model stopped at step 5,008 of its 6,500-step schedule (the session's deadline;
+// lr then 4e-5 on the way to 2e-5): the recipe stops there too.
+const TOTAL = quick ? 64 : 6500, P1_STOP = quick ? 32 : 2000, STOP = quick ? 64 : 5008;
 const PHASES = [
   undefined,
   { lr: "8e-4", lrMin: "1e-4", warmup: quick ? 8 : 300, origin: 0, from: 0, to: P1_STOP, total: TOTAL },
-  { lr: "2e-4", lrMin: "2e-5", warmup: quick ? 8 : 100, origin: P1_STOP, from: P1_STOP, to: TOTAL, total: TOTAL },
+  { lr: "2e-4", lrMin: "2e-5", warmup: quick ? 8 : 100, origin: P1_STOP, from: P1_STOP, to: STOP, total: TOTAL },
 ];
 const t0 = Date.now();
 const log = (s) => console.log(`[train-judge ${((Date.now() - t0) / 1000).toFixed(0)}s] ${s}`);
