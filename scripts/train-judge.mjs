@@ -1,15 +1,15 @@
 // Trains the arithmetic judge from scratch (issue 32; the model card: models/arithmetic-judge.md)
 // and ships it as models/arithmetic-judge-q8_0.gguf.gz. Not part of npm install or CI.
-//   node scripts/train-judge.mjs            the shipped recipe (about 55-80 min on 2 shared cores)
+//   node scripts/train-judge.mjs            the shipped recipe (about 55 min on 2 shared cores)
 //   ... --quick                             a smoke run: 32 + 32 steps, nothing shipped (a minute)
 //   ... --dir D --seed S --trainer PATH     where to work, the data seed, a built rrm-train-judge
 //   ... --pid-file F                        write the trainer's pid (SIGSTOP/SIGCONT are fine)
 //   ... --resume                            go on from D's last phase and checkpoint (AdamW restarts)
 // The recipe: full RRM prompts, one judgment per 512-token window, loss on the judgment only
 // (the forced text of budget-cut judgments and the prompt masked; native/train/train_judge.cpp),
-// one sequence per AdamW step, 5,008 of 6,500 prepared judgments, in two phases over one model:
+// one sequence per AdamW step, 4,000 of 6,500 prepared judgments, in two phases over one model:
 //   1. steps 0-2,000: peak 8e-4 after 300 warmup steps, on a cosine planned for 6,500 steps;
-//   2. steps 2,000-5,008: from step 2,000's checkpoint, peak 2e-4 after 100 warmup steps, on a
+//   2. steps 2,000-4,000: from step 2,000's checkpoint, peak 2e-4 after 100 warmup steps, on a
 //      cosine to 2e-5 planned for step 6,500. Why: at one sequence (~65 tokens with loss) per step the gradient is mostly noise,
 //      and 8e-4 (5e-4 too) kept the loss at 2.5-3.5 per token where 2e-4 brought it down on the
 //      same data; 1.5e-3 from the start diverged. (Packing ~2.6 judgments per window, 90% without
@@ -33,9 +33,9 @@ const dir = resolve(opt("--dir", join(root, ".scratch", quick ? "train-judge-qui
 const resume = argv.includes("--resume");
 const ship = !quick && !argv.includes("--no-ship");
 // Phase 1: the schedule's length, where it stops; phase 2: judgments packed.
-// The shipped model stopped at step 5,008 of its 6,500-step schedule (the session's deadline;
-// lr then 4e-5 on the way to 2e-5): the recipe stops there too.
-const TOTAL = quick ? 64 : 6500, P1_STOP = quick ? 32 : 2000, STOP = quick ? 64 : 5008;
+// The shipped model stopped at step 4,000 of its 6,500-step schedule (the session's deadline;
+// lr then 1.3e-4 on the way to 2e-5): the recipe stops there too.
+const TOTAL = quick ? 64 : 6500, P1_STOP = quick ? 32 : 2000, STOP = quick ? 64 : 4000;
 const PHASES = [
   undefined,
   { lr: "8e-4", lrMin: "1e-4", warmup: quick ? 8 : 300, origin: 0, from: 0, to: P1_STOP, total: TOTAL },
