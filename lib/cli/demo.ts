@@ -32,7 +32,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const votes = intFlag(values, "votes", 4)!;
   if (!values.random && values.judge === undefined && values.shape === undefined && values["thinking-budget"] === undefined) {
     if (n < 2 || n > 16) throw new UsageError(`--candidates takes 2..16 with the trained judge, got ${n}`);
-    return trainedDemo({ candidates: n, votes, seed: intFlag(values, "seed", 1)!, threads: intFlag(values, "threads") });
+    // 2 votes a match by default: the trained judge's votes run to EOS (~55 tokens), not to a budget.
+    return trainedDemo({ candidates: n, votes: intFlag(values, "votes", 2)!, seed: intFlag(values, "seed", 1)!, threads: intFlag(values, "threads") });
   }
   const budget = intFlag(values, "thinking-budget", 32)!;
   const seed = intFlag(values, "seed", 1)!;
