@@ -5,7 +5,10 @@
 // requests and samples in flight at once (the most at any moment: a round is one batch), and the
 // prompt tokens the prefix cache reused (engine.stats(): promptTokensReused / promptTokensSubmitted).
 // Each strategy gets a fresh engine, so no strategy reuses another's cached prefix.
-//   npx tsx bench/strategies-engine.ts [--n 8] [--threads 2] [--thinking-budget 30] [--max-tokens 48] [--seed 1]
+// --trained: the same on the trained arithmetic judge (models/arithmetic-judge.md) over a held-out
+// arithmetic question, one right answer among n, at the RRM defaults (no budget, temperature
+// 0.6), and then each strategy's top-1 accuracy over --sets such questions (Wilson 95%).
+//   npx tsx bench/strategies-engine.ts [--n 8] [--threads 2] [--thinking-budget 30] [--max-tokens 48] [--seed 1] [--trained [--sets 40]]
 import { parseArgs } from "node:util";
 import { createEngine, type Engine, type GenerateRequest } from "../lib/engine.js";
 import { loadModel } from "../lib/model.js";
@@ -13,16 +16,21 @@ import { SeededRandom } from "../lib/random.js";
 import { createJudge } from "../lib/rrm/judge.js";
 import type { RankOptions, RankResult } from "../lib/tournament/rank.js";
 import { makeTestModel } from "../lib/testmodel/make-model.js";
+import { wilson } from "../lib/eval/intervals.js";
+import { drawCandidateSet, heldOut } from "../lib/train/arithmetic.js";
+import { trainedJudgeModel } from "../lib/train/trained-model.js";
 import { machineLine, table } from "./lib/machine.js";
 
-const { values } = parseArgs({ options: { n: { type: "string" }, threads: { type: "string" }, "thinking-budget": { type: "string" }, "max-tokens": { type: "string" }, seed: { type: "string" } } });
+const { values } = parseArgs({ options: { n: { type: "string" }, threads: { type: "string" }, "thinking-budget": { type: "string" }, "max-tokens": { type: "string" }, seed: { type: "string" }, trained: { type: "boolean" }, sets: { type: "string" } } });
+const trained = values.trained === true, sets = Number(values.sets ?? 40);
 const n = Number(values.n ?? 8), threads = Number(values.threads ?? 2), seed = Number(values.seed ?? 1);
 const thinkingBudget = Number(values["thinking-budget"] ?? 30), maxTokens = Number(values["max-tokens"] ?? 48);
 
 const WORDS = "the a model answer because water light energy value system result method data first second however therefore example shows which where when reason simple clear step point number large small".split(" ");
 const text = (s: number, words: number) => { const r = new SeededRandom(s); return Array.from({ length: words }, () => WORDS[r.int(WORDS.length)]).join(" ") + "."; };
-const query = "Question: " + text(seed, 40);
-const candidates = Array.from({ length: n }, (_, i) => `Answer ${i + 1}: ` + text(seed * 1000 + i, 24));
+const arithmetic = (s: number) => drawCandidateSet(new SeededRandom(s), s % 2 ? "add2" : "sub2", n, heldOut);
+const query = trained ? arithmetic(seed).query : "Question: " + text(seed, 40);
+const candidates = trained ? arithmetic(seed).candidates : Array.from({ length: n }, (_, i) => `Answer ${i + 1}: ` + text(seed * 1000 + i, 24));
 
 interface RoundStats { requests: number; samples: number; peakRequests: number; peakSamples: number; prompt: number; reused: number }
 /** Counts the engine requests of each round (a round's compare() calls carry priority = round). */
@@ -50,8 +58,8 @@ function instrument(engine: Engine) {
   return rounds;
 }
 
-const model = await loadModel(makeTestModel({ shape: "tiny", type: "q8_0", vocabulary: "rrm" }));
-const judgeOptions = { thinkingBudget, maxTokens, seed, temperature: 0.9 };
+const model = await loadModel(trained ? trainedJudgeModel() : makeTestModel({ shape: "tiny", type: "q8_0", vocabulary: "rrm" }));
+const judgeOptions = trained ? { maxTokens: 512, seed } : { thinkingBudget, maxTokens, seed, temperature: 0.9 };
 
 async function run(label: string, opts: RankOptions) {
   const engine = createEngine(model, { contextSize: 16384, maxSequences: 32, threads });
@@ -81,11 +89,28 @@ const swiss = await run("swiss, 1 vote", { strategy: "swiss" });
 const budgeted = await run(`knockout, budget ${knockout.r.stats.judgments} (the 3-vote knockout's judgments)`, { budget: knockout.r.stats.judgments });
 const runs = [knockout, swiss, budgeted];
 
-console.log(`### Ranking strategies on the engine: ${n} candidates, tiny RRM test model, thinking budget ${thinkingBudget}, max tokens ${maxTokens}, temperature 0.9, seed ${seed}\n`);
+console.log(trained
+  ? `### Ranking strategies on the engine: ${n} candidates, the trained arithmetic judge, RRM defaults (temperature 0.6, no budget), seed ${seed}\n`
+  : `### Ranking strategies on the engine: ${n} candidates, tiny RRM test model, thinking budget ${thinkingBudget}, max tokens ${maxTokens}, temperature 0.9, seed ${seed}\n`);
 console.log(table(["strategy", "round", "matches", "judgments", "engine requests", "most in flight (requests / samples)", "prompt tokens", "reused from prefix cache"],
   runs.flatMap((x) => x.perRound.map((p) => [x.label, p.round, p.matches, p.judgments, p.requests, `${p.peakRequests} / ${p.peakSamples}`, p.prompt, `${p.reused} (${((100 * p.reused) / Math.max(1, p.prompt)).toFixed(0)}%)`]))));
 console.log("\n" + table(["strategy", "rounds", "matches", "judgments", "prompt tokens", "reused (engine.stats)", "computed", "generated tokens", "seconds"],
   runs.map((x) => [x.label, x.r.rounds, x.r.matches.length, x.r.stats.judgments, x.submitted, `${x.reused} (${((100 * x.reused) / Math.max(1, x.submitted)).toFixed(0)}%)`, x.computed, x.generated, (x.ms / 1000).toFixed(1)])));
 if (budgeted.r.budget) console.log(`\nbudget: ${budgeted.r.budget.spent} of ${budgeted.r.budget.total} spent; by round (share/spent/extra waves): ${budgeted.r.budget.rounds.map((b) => `${b.round}: ${b.share}/${b.spent}/${b.extraWaves}`).join(", ")}`);
+if (trained) {
+  // Accuracy: each strategy over the same held-out questions, all of them in flight together.
+  const tasks = Array.from({ length: sets }, (_, i) => arithmetic(seed + 1 + i));
+  const rows: (string | number)[][] = [];
+  for (const [label, opts] of [["knockout, 3 votes", { votes: 3 }], ["swiss, 1 vote", { strategy: "swiss" }], [`knockout, budget ${knockout.r.stats.judgments}`, { budget: knockout.r.stats.judgments }], ["elo, 1 vote", { strategy: "elo" }]] as [string, RankOptions][]) {
+    const engine = createEngine(model, { contextSize: 65536, maxSequences: 64, threads });
+    const judge = createJudge(engine);
+    const res = await Promise.all(tasks.map((t, i) => judge.rank(t.query, t.candidates, { ...judgeOptions, seed: seed + i, ...opts })));
+    engine.dispose();
+    const right = res.filter((x, i) => x.winner === tasks[i].right).length;
+    const w = wilson(right / sets, sets);
+    rows.push([label, sets, `${((100 * right) / sets).toFixed(1)} (${(100 * w.low).toFixed(1)}-${(100 * w.high).toFixed(1)})`, (res.reduce((t, x) => t + x.stats.judgments, 0) / sets).toFixed(1)]);
+  }
+  console.log(`\n### Top-1 accuracy: ${sets} held-out questions, ${n} candidates, one right\n\n${table(["strategy", "questions", "top-1 % (95% CI)", "judgments/question"], rows)}`);
+}
 console.log(`\n${machineLine()}`);
 model.dispose();

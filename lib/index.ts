@@ -30,6 +30,7 @@ export { SUBSET_MAPPING, EXAMPLE_COUNTS, PAPER_ROWS, sectionOf, type Section } f
 export { evalReportHtml } from "./report/eval-report.js";
 export { rankReportHtml, type RankRecord } from "./report/rank-report.js";
 export { makeTestModel, testModelPath, type MakeModelOptions } from "./testmodel/make-model.js";
+export { trainedJudgeModel } from "./train/trained-model.js";
 export { readGgufHeader, GgufError } from "./gguf/reader.js";
 export { validateModelFile } from "./gguf/validate-model.js";
 export { RrmEngineError, RrmOptionError } from "./errors.js";

@@ -63,7 +63,7 @@ function packPlatform(tag, staging) {
 function packMain(staging) {
   const dir = join(staging, "main");
   mkdirSync(dir, { recursive: true });
-  for (const p of ["bin", "dist", "native", "patches", "CMakeLists.txt", "README.md", "LICENSE"]) {
+  for (const p of ["bin", "dist", "native", "patches", "models", "CMakeLists.txt", "README.md", "LICENSE"]) {
     if (existsSync(join(root, p))) cpSync(join(root, p), join(dir, p), { recursive: true });
   }
   mkdirSync(join(dir, "scripts"));
@@ -77,7 +77,7 @@ function packMain(staging) {
   const body = { ...pkg };
   delete body.devDependencies;
   body.scripts = { "build:native": "node scripts/build-native.mjs --force", prebuild: "node scripts/prebuild.mjs" };
-  body.files = ["bin/", "dist/", "native/", "patches/", "scripts/", "assets/", "CMakeLists.txt"];
+  body.files = ["bin/", "dist/", "native/", "patches/", "scripts/", "assets/", "models/", "CMakeLists.txt"];
   body.optionalDependencies = Object.fromEntries(RELEASE_TAGS.filter((t) => !/-(cuda|vulkan|hip)$/.test(t)).map((t) => [`@rrm-engine/${t}`, pkg.version]));
   writeFileSync(join(dir, "package.json"), JSON.stringify(body, null, 2) + "\n");
   return npmPack(dir);

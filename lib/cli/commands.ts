@@ -31,11 +31,13 @@ ${judgeHelp()}`,
   --report FILE             a self-contained HTML report (knockout brackets / ELO ratings /
                             Swiss standings; where a budget went)
 ${judgeHelp()}`,
-  demo: `rrm demo [--candidates 8] [--votes 4] [--shape tiny|0.5b] [--threads N] [--judge NAME]
-  Writes an RRM-vocabulary test model (random weights, cached), runs a knockout tournament on it
-  and prints the bracket, the winner and the throughput. Random weights give noise text; the
-  verdicts come from the thinking budget's forced answer. --judge rm-r1-reasoning, j1 or
-  think-rm-binary: that judge family's test model and preset instead.`,
+  demo: `rrm demo [--candidates 8] [--votes 2 (trained) | 4 (random)] [--seed N] [--threads N] [--random] [--shape tiny|0.5b] [--judge NAME] [--thinking-budget N]
+  Runs a knockout tournament on the trained arithmetic judge the package ships (trainedJudgeModel():
+  a small Qwen2 model that judges arithmetic answers in the RRM format, and nothing else) over
+  answers to a held-out question, one right, and prints the bracket, the winner and one vote's
+  reasoning. --random (or --shape, --judge, --thinking-budget): a random-weight RRM test model
+  instead, whose verdicts come from the thinking budget's forced answer and are noise; --judge
+  rm-r1-reasoning, j1 or think-rm-binary: that judge family's test model and preset.`,
   "make-model": `rrm make-model [--shape tiny|0.5b|1.5b|7b|14b] [--type f16|q8_0|q4_k] [--vocab qwen2|rrm] [--judge NAME] [--seed N] [--out FILE]
   Writes a Qwen2 GGUF with random weights and the real Qwen2 tokenizer; prints its path.
   --judge NAME: a judge family's test model instead (its base model's vocabulary and chat

@@ -1,5 +1,7 @@
-// `rrm demo`: a small knockout tournament on an RRM-vocabulary test model the command writes
-// itself, with the bracket, the winner and the throughput.
+// `rrm demo`: a small knockout tournament, with the bracket, the winner and the throughput. By
+// default on the trained arithmetic judge the package ships (demo-trained.ts); with --random,
+// --judge or --shape on a random-weight test model the command writes itself (the machinery on
+// any judge family and shape; its verdicts are noise).
 import { createEngine } from "../engine.js";
 import { loadModel } from "../model.js";
 import { judgePresets, type JudgePreset } from "../judges/index.js";
@@ -9,6 +11,7 @@ import { HELP } from "./commands.js";
 import { judgeLine } from "./judge-choice.js";
 import { intFlag, parse, UsageError } from "./options.js";
 import { ProgressBar } from "./progress.js";
+import { trainedDemo } from "./demo-trained.js";
 
 const QUERY = "Explain in one paragraph why the sky is blue.";
 const CANDIDATES = [
@@ -23,10 +26,15 @@ const CANDIDATES = [
 ];
 
 export async function demoCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { candidates: { type: "string" }, votes: { type: "string" }, shape: { type: "string" }, threads: { type: "string" }, seed: { type: "string" }, "thinking-budget": { type: "string" }, judge: { type: "string" }, help: { type: "boolean", short: "h" } });
+  const { values } = parse(argv, { candidates: { type: "string" }, votes: { type: "string" }, shape: { type: "string" }, threads: { type: "string" }, seed: { type: "string" }, "thinking-budget": { type: "string" }, judge: { type: "string" }, random: { type: "boolean" }, help: { type: "boolean", short: "h" } });
   if (values.help) return console.log(HELP.demo), 0;
   const n = intFlag(values, "candidates", 8)!;
   const votes = intFlag(values, "votes", 4)!;
+  if (!values.random && values.judge === undefined && values.shape === undefined && values["thinking-budget"] === undefined) {
+    if (n < 2 || n > 16) throw new UsageError(`--candidates takes 2..16 with the trained judge, got ${n}`);
+    // 2 votes a match by default: the trained judge's votes run to EOS (~55 tokens), not to a budget.
+    return trainedDemo({ candidates: n, votes: intFlag(values, "votes", 2)!, seed: intFlag(values, "seed", 1)!, threads: intFlag(values, "threads") });
+  }
   const budget = intFlag(values, "thinking-budget", 32)!;
   const seed = intFlag(values, "seed", 1)!;
   const candidates = Array.from({ length: n }, (_, i) => CANDIDATES[i % CANDIDATES.length] + (i >= CANDIDATES.length ? ` (variant ${Math.floor(i / CANDIDATES.length)})` : ""));

@@ -13,10 +13,11 @@ import { packageRoot } from "../../bindings/index.js";
 import { readGgufHeader, type GgufArray } from "../gguf/reader.js";
 import { GgmlType, ValueType } from "../gguf/types.js";
 import { writeGguf, type KvToWrite, type TensorToWrite } from "../gguf/writer.js";
-import { fillRandom, Rng } from "./random-weights.js";
+import { fillRandom, fillUniformF32, Rng } from "./random-weights.js";
 import { R1_BOS, R1_DISTILL_CHAT_TEMPLATE, R1_EOS, R1_SPECIAL_TOKENS } from "./r1-template.js";
 import { LLAMA31_INSTRUCT_CHAT_TEMPLATE, QWEN25_INSTRUCT_CHAT_TEMPLATE } from "./chat-templates.js";
-import { SHAPES, WEIGHT_TYPES, type ShapeName, type WeightType } from "./shapes.js";
+import { SHAPES, WEIGHT_TYPES, type ModelShape, type ShapeName, type WeightType } from "./shapes.js";
+import { subsetVocabulary } from "./vocab-subset.js";
 
 export type Vocabulary = "qwen2" | "rrm" | "qwen2.5-instruct" | "llama3.1-instruct";
 export const VOCABULARIES: readonly Vocabulary[] = ["qwen2", "rrm", "qwen2.5-instruct", "llama3.1-instruct"];
@@ -35,7 +36,8 @@ export const JUDGE_VOCABULARY = {
 export type JudgeFamilyName = keyof typeof JUDGE_VOCABULARY;
 
 export interface MakeModelOptions {
-  shape?: ShapeName;
+  /** A named shape, or any Qwen2 shape (with `path`: the cache names files after named shapes). */
+  shape?: ShapeName | ModelShape;
   type?: WeightType;
   vocabulary?: Vocabulary;
   /** A judge family's test model: its vocabulary and template, its name in general.name. */
@@ -46,6 +48,14 @@ export interface MakeModelOptions {
   /** The tokenizer source; default: llama.cpp's models/ggml-vocab-qwen2.gguf. */
   vocabPath?: string;
   contextLength?: number;
+  /**
+   * Keep only these tokens (ids of the full vocabulary, after the vocabulary variant's renames),
+   * plus the byte tokens and the intermediate tokens and merges BPE needs to reach them
+   * (vocab-subset.ts). Needs `path`. The trained judge's vocabulary.
+   */
+  keepTokens?: Iterable<number>;
+  /** general.name instead of the generated one. */
+  name?: string;
 }
 
 
@@ -81,7 +91,7 @@ export function testModelPath(o: MakeModelOptions = {}): string {
   const { shape = "tiny", type = "q8_0", seed = 1 } = o;
   const vocabulary = o.judge ? JUDGE_VOCABULARY[o.judge] : o.vocabulary ?? "qwen2";
   const arch = vocabulary === "llama3.1-instruct" ? "llama" : "qwen2";
-  return join(modelCacheDir(), `${arch}-${shape}-${type}-${o.judge ? `judge-${o.judge}` : vocabulary}-s${seed}.gguf`);
+  return join(modelCacheDir(), `${arch}-${typeof shape === "string" ? shape : "custom"}-${type}-${o.judge ? `judge-${o.judge}` : vocabulary}-s${seed}.gguf`);
 }
 
 /** llama.cpp's Llama-3 tokenizer: $RRM_LLAMA_VOCAB_GGUF or the llama.cpp source of a checkout. */
@@ -95,20 +105,22 @@ export function llamaVocabPath(): string {
 // Llama-3.1-Instruct ends a turn with <|eot_id|> (HF generation_config: eos 128001, 128008, 128009).
 const LLAMA31_EOT = 128009;
 
-const TYPE_OF: Record<WeightType, GgmlType> = { f16: GgmlType.F16, q8_0: GgmlType.Q8_0, q4_k: GgmlType.Q4_K };
-const FILE_TYPE: Record<WeightType, number> = { f16: 1, q8_0: 7, q4_k: 15 }; // llama_ftype: F16, Q8_0, Q4_K_M
+const TYPE_OF: Record<WeightType, GgmlType> = { f32: GgmlType.F32, f16: GgmlType.F16, q8_0: GgmlType.Q8_0, q4_k: GgmlType.Q4_K };
+const FILE_TYPE: Record<WeightType, number> = { f32: 0, f16: 1, q8_0: 7, q4_k: 15 }; // llama_ftype: ALL_F32, F16, Q8_0, Q4_K_M
 
 /** Writes the model (unless the cached file exists) and returns its path. */
 export function makeTestModel(o: MakeModelOptions = {}): string {
   const { shape = "tiny", type = "q8_0", seed = 1 } = o;
-  if (!(shape in SHAPES)) throw new RangeError(`Expected shape to be one of ${Object.keys(SHAPES).join(", ")}, got ${String(shape)}`);
-  if (!WEIGHT_TYPES.includes(type)) throw new RangeError(`Expected type to be one of ${WEIGHT_TYPES.join(", ")}, got ${String(type)}`);
+  if (typeof shape === "string" ? !(shape in SHAPES) : !o.path) throw new RangeError(`Expected shape to be one of ${Object.keys(SHAPES).join(", ")} (or a shape object with a path), got ${typeof shape === "string" ? shape : JSON.stringify(shape)}`);
+  if (!WEIGHT_TYPES.includes(type as never) && !(type === "f32" && o.path)) throw new RangeError(`Expected type to be one of ${WEIGHT_TYPES.join(", ")}, got ${String(type)}`);
   if (o.judge !== undefined && !(o.judge in JUDGE_VOCABULARY)) throw new RangeError(`Expected judge to be one of ${Object.keys(JUDGE_VOCABULARY).join(", ")}, got ${String(o.judge)}`);
   const vocabulary = o.judge ? JUDGE_VOCABULARY[o.judge] : o.vocabulary ?? "qwen2";
   if (!VOCABULARIES.includes(vocabulary)) throw new RangeError(`Expected vocabulary to be one of ${VOCABULARIES.join(", ")}, got ${String(vocabulary)}`);
   const path = o.path ?? testModelPath(o);
   if (!o.path && existsSync(path)) return path;
-  const s = SHAPES[shape];
+  if (o.keepTokens && !o.path) throw new RangeError("Expected a path for a model with keepTokens (the cache names files after the named variants only)");
+  const s: ModelShape = typeof shape === "string" ? SHAPES[shape] : shape;
+  const shapeName = typeof shape === "string" ? shape : `${s.embedding}x${s.layers}`;
   const llama = vocabulary === "llama3.1-instruct";
   const arch = llama ? "llama" : "qwen2";
   const vocab = readGgufHeader(o.vocabPath ?? (llama ? llamaVocabPath() : defaultVocabPath()));
@@ -117,7 +129,7 @@ export function makeTestModel(o: MakeModelOptions = {}): string {
 
   const kvs: KvToWrite[] = [
     { key: "general.architecture", type: ValueType.STRING, value: arch },
-    { key: "general.name", type: ValueType.STRING, value: `rrm-engine test ${arch}-${shape} ${type} (${what}, random weights)` },
+    { key: "general.name", type: ValueType.STRING, value: o.name ?? `rrm-engine test ${arch}-${shapeName} ${type} (${what}, random weights)` },
     { key: "general.file_type", type: ValueType.UINT32, value: FILE_TYPE[type] },
     { key: `${arch}.block_count`, type: ValueType.UINT32, value: s.layers },
     { key: `${arch}.context_length`, type: ValueType.UINT32, value: o.contextLength ?? 32768 },
@@ -157,6 +169,7 @@ export function makeTestModel(o: MakeModelOptions = {}): string {
   if (vocabulary === "rrm" || llama) kvs.push({ key: "tokenizer.ggml.add_bos_token", type: ValueType.BOOL, value: true });
   if (template !== undefined) kvs.push({ key: "tokenizer.chat_template", type: ValueType.STRING, value: template });
   if (!nVocab) throw new Error("the vocabulary file has no tokenizer.ggml.tokens");
+  if (o.keepTokens) nVocab = keepSubset(kvs, o.keepTokens);
 
   const wtype = TYPE_OF[type];
   // Rows whose length is not a multiple of a K-quant's 256-element block fall back to Q8_0, as
@@ -164,8 +177,9 @@ export function makeTestModel(o: MakeModelOptions = {}): string {
   const matType = (rowLen: number) => (wtype === GgmlType.Q4_K && rowLen % 256 !== 0 ? GgmlType.Q8_0 : wtype);
   const rng = new Rng(seed);
   const tensors: TensorToWrite[] = [];
+  // F32 matrices get random values (fillRandom's F32 is the norms' ones).
   const add = (name: string, dims: number[], t: GgmlType) =>
-    tensors.push({ name, dims, type: t, fill: (out, off) => fillRandom(rng, t, out, off) });
+    tensors.push({ name, dims, type: t, fill: (out, off) => (t === GgmlType.F32 && dims.length > 1 ? fillUniformF32(rng, out) : fillRandom(rng, t, out, off)) });
   const headDim = s.embedding / s.heads;
   const kvDim = headDim * s.kvHeads;
   add("token_embd.weight", [s.embedding, nVocab], matType(s.embedding));
@@ -196,4 +210,22 @@ export function makeTestModel(o: MakeModelOptions = {}): string {
   writeGguf(tmp, kvs, tensors);
   renameSync(tmp, path); // atomic: parallel test processes never see a half-written model
   return path;
+}
+
+/** Replaces the tokenizer's tokens, types and merges with a consistent subset; returns its size. */
+function keepSubset(kvs: KvToWrite[], keep: Iterable<number>): number {
+  const kv = (key: string) => kvs.find((k) => k.key === key);
+  const items = (key: string) => ((kv(key)?.value as GgufArray | undefined)?.items ?? []) as never[];
+  const sub = subsetVocabulary(items("tokenizer.ggml.tokens"), items("tokenizer.ggml.token_type"), items("tokenizer.ggml.merges"), keep);
+  kv("tokenizer.ggml.tokens")!.value = { type: ValueType.STRING, items: sub.tokens };
+  kv("tokenizer.ggml.token_type")!.value = { type: ValueType.INT32, items: sub.types };
+  kv("tokenizer.ggml.merges")!.value = { type: ValueType.STRING, items: sub.merges };
+  for (const key of ["tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id", "tokenizer.ggml.padding_token_id"]) {
+    const k = kv(key);
+    if (!k) continue;
+    const id = sub.idOf.get(k.value as number);
+    if (id === undefined) throw new Error(`${key} (${String(k.value)}) is not among the kept tokens`);
+    k.value = id;
+  }
+  return sub.tokens.length;
 }

@@ -64,6 +64,12 @@ const Q4_K_HEAD = (() => {
   return b;
 })();
 
+/** F32 values uniform in [-a, a] with std TARGET_STD: a fresh matrix to train (lib/train). */
+export function fillUniformF32(rng: Rng, out: Buffer) {
+  const a = TARGET_STD * Math.sqrt(3);
+  for (let i = 0; i + 3 < out.length; i += 4) out.writeFloatLE(-a + (2 * a * rng.next()) / 4294967296, i);
+}
+
 /** Fills `out` with the bytes of a tensor of `type` starting `byteOffset` bytes into it. */
 export function fillRandom(rng: Rng, type: GgmlType, out: Buffer, byteOffset: number) {
   switch (type) {

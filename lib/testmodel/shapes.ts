@@ -19,4 +19,5 @@ export const SHAPES = {
 
 export type ShapeName = keyof typeof SHAPES;
 export const WEIGHT_TYPES = ["f16", "q8_0", "q4_k"] as const;
-export type WeightType = (typeof WEIGHT_TYPES)[number];
+/** f32 is for training only (lib/train): llama.cpp's optimizer updates F32 weights in place. */
+export type WeightType = (typeof WEIGHT_TYPES)[number] | "f32";

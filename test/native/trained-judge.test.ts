@@ -1,0 +1,62 @@
+// Behaviour on the trained arithmetic judge (trainedJudgeModel(); models/arithmetic-judge.md):
+// what random weights cannot show. The shipped model is undertrained (its card: most of its
+// natural judgments end without a valid verdict), so this asserts what it does reliably: it is a
+// real Qwen2 GGUF on the vocabulary subset, it stops by itself at EOS after judgments of varying
+// length, and a thinking budget's forced verdict always yields a vote with a probability. The
+// checks that its verdicts follow the right answer wait for a better-trained model (issue 32).
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { createEngine, type Engine } from "../../lib/engine.js";
+import { loadModel, type Model } from "../../lib/model.js";
+import { SeededRandom } from "../../lib/random.js";
+import { createJudge, type Judge } from "../../lib/rrm/judge.js";
+import { type JudgingItem } from "../../lib/train/arithmetic.js";
+import { drawSplitItem } from "../../lib/train/dataset.js";
+import { trainedJudgeModel } from "../../lib/train/trained-model.js";
+
+let model: Model, engine: Engine, judge: Judge;
+test.before(async () => {
+  model = await loadModel(trainedJudgeModel());
+  engine = createEngine(model, { contextSize: 16384, maxSequences: 32, threads: 2 });
+  judge = createJudge(engine);
+});
+test.after(() => {
+  engine.dispose();
+  model.dispose();
+});
+
+const r = new SeededRandom(2024);
+const PAIRS: JudgingItem[] = [...Array.from({ length: 3 }, () => drawSplitItem(r, "add2", true)), ...Array.from({ length: 3 }, () => drawSplitItem(r, "sub2", true))];
+
+test("the model is the trained judge: its name says so, its vocabulary is the small subset, its template is R1's", () => {
+  assert.match(model.info.name, /arithmetic judge/);
+  assert.is(model.info.vocabularySize, 695);
+  assert.match(judge.prompter.render({ query: "What is 1 + 2?", first: "3", second: "4" }), /<｜Assistant｜><think>\n$/);
+});
+
+test("the subset tokenizes the judge's own text as the full vocabulary would: digits one by one", () => {
+  const ids = model.tokenize("What is 37 + 48?");
+  assert.equal(ids.map((t) => model.detokenize([t])), ["What", " is", " ", "3", "7", " +", " ", "4", "8", "?"]);
+});
+
+test("natural stops: every judgment ends at EOS by itself, far below the cap, at lengths that vary", async () => {
+  const res = await Promise.all(PAIRS.map((p, i) => judge.compare({ query: p.query, a: p.right, b: p.wrong }, { votes: 2, seed: 100 + i, earlyStop: false, maxTokens: 512 })));
+  const samples = res.flatMap((x) => x.samples);
+  for (const s of samples) {
+    assert.is(s.finishReason, "eos", s.text);
+    assert.ok(s.tokens < 256, String(s.tokens));
+  }
+  assert.ok(new Set(samples.map((s) => s.tokens)).size > 3, "the judgments had nearly the same length");
+});
+
+test("a thinking budget's forced verdict gives every judgment that reaches it a vote and a probability", async () => {
+  const res = await Promise.all(PAIRS.map((p, i) => judge.compare({ query: p.query, a: p.right, b: p.wrong }, { votes: 2, thinkingBudget: 16, seed: 200 + i, earlyStop: false })));
+  const forced = res.flatMap((x) => x.samples).filter((s) => s.finishReason === "forced");
+  assert.ok(forced.length >= 8, `${forced.length} of 12 judgments reached the budget`);
+  for (const s of forced) {
+    assert.ok(s.verdict === "a" || s.verdict === "b", s.text);
+    assert.ok(s.probabilityA! > 0 && s.probabilityA! < 1);
+  }
+});
+
+test.run();
