@@ -98,7 +98,8 @@ test("llama.cpp: with LLAMA_BATCH_INVARIANT_REF=1 (the reference kernels) repack
 test("llama.cpp: the invariant attention (0015) gives the same rows with 1, 2 and 3 threads; GGML_CPU_FA_ONE_CHUNK=1 gives other (still invariant) rows", () => {
   const model = tinyModel();
   const digests = (threads: string, env: Record<string, string> = {}) => {
-    const r = spawnSync(checker, [model, "--threads", threads, "--digest"], { encoding: "utf8", env: { ...process.env, ...env } });
+    // passive: 3 OpenMP threads spinning on 2 cores took minutes instead of seconds
+    const r = spawnSync(checker, [model, "--threads", threads, "--digest"], { encoding: "utf8", env: { ...process.env, OMP_WAIT_POLICY: "passive", ...env } });
     assert.is(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /batch-invariant: 0 of 10 scenarios differ/);
     return r.stdout.split("\n").filter((l) => l.startsWith("digest ")).map((l) => l.split(" ")[1]);
