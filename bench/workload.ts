@@ -14,8 +14,11 @@
 // Each mode runs in its own process so its peak RSS is its own.
 //   npx tsx bench/workload.ts [--shape tiny|0.5b] [--pairs 3] [--median 1500] [--threads 2]
 //                             [--modes "16k worst-case,16k by-use"] [--base-addon PATH]
+//                             [--old-kernels-too]
 // --base-addon runs every mode a second time, in the same invocation, on another build of the
 // addon (RRM_ADDON_PATH; its llama.cpp libraries beside it): before/after a change, side by side.
+// --old-kernels-too runs every mode a second time with `batchInvariant: false` (the engine's
+// default is batch-invariant on the CPU): what invariance costs on this workload, side by side.
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -42,6 +45,8 @@ const { values } = parseArgs({
     mode: { type: "string" },
     modes: { type: "string" },
     "base-addon": { type: "string" },
+    "old-kernels-too": { type: "boolean", default: false },
+    "no-batch-invariant": { type: "boolean", default: false },
   },
 });
 const shape = values.shape as "tiny" | "0.5b";
@@ -95,7 +100,7 @@ async function runMode(mode: string): Promise<ModeResult> {
   const kvType = mode.endsWith("q8_0") ? "q8_0" : "f16";
   const cells = Math.floor(budgetBytes / kvBytesPerCell(model.info, kvType) / 256) * 256;
   const worstCase = mode.includes("worst-case");
-  const options: EngineOptions = { contextSize: cells, kvType, maxSequences, threads, admission: worstCase ? "worst-case" : "by-use" };
+  const options: EngineOptions = { contextSize: cells, kvType, maxSequences, threads, admission: worstCase ? "worst-case" : "by-use", ...(values["no-batch-invariant"] ? { batchInvariant: false } : {}) };
   const engine = createEngine(model, options);
   const draws = lengths(20261129, pairs * VOTES);
   // Old admission at a budget smaller than one 8-vote request: 8 requests of one vote each.
@@ -132,15 +137,20 @@ if (values.mode) {
   const unknown = modes.filter((m) => !MODES.includes(m));
   if (unknown.length) throw new Error(`unknown mode(s) ${unknown.join(", ")}; known: ${MODES.join(", ")}`);
   const baseAddon = values["base-addon"];
-  const builds: { name: string; env: NodeJS.ProcessEnv }[] = [{ name: "this", env: process.env }];
+  const builds: { name: string; env: NodeJS.ProcessEnv; args?: string[] }[] = [{ name: "this", env: process.env }];
   if (baseAddon) builds.push({ name: "base", env: { ...process.env, RRM_ADDON_PATH: baseAddon } });
   if (baseAddon) console.log(`Builds: this = the package's own addon; base = ${baseAddon}`);
+  if (values["old-kernels-too"]) {
+    builds[0].name = "default";
+    builds.push({ name: "batchInvariant: false", env: process.env, args: ["--no-batch-invariant"] });
+  }
+  const twoColumns = builds.length > 1;
   const rows: ModeResult[] = [];
   const self = fileURLToPath(import.meta.url);
   for (const mode of modes) {
     // The builds of one mode back to back, so a slow spell of this machine hits both.
     for (const build of builds) {
-      const r = spawnSync(process.execPath, ["--import", "tsx", self, "--mode", mode, "--shape", shape, "--pairs", String(pairs), "--median", String(medianLen), "--threads", String(threads), "--max-sequences", String(maxSequences)], { encoding: "utf8", maxBuffer: 16 << 20, env: build.env });
+      const r = spawnSync(process.execPath, ["--import", "tsx", self, "--mode", mode, "--shape", shape, "--pairs", String(pairs), "--median", String(medianLen), "--threads", String(threads), "--max-sequences", String(maxSequences), ...(build.args ?? [])], { encoding: "utf8", maxBuffer: 16 << 20, env: build.env });
       const line = r.stdout.trim().split("\n").pop() ?? "";
       if (r.status !== 0 || !line.startsWith("{")) throw new Error(`mode ${mode} (${build.name}) failed: ${r.stderr.slice(-2000)}`);
       rows.push({ ...JSON.parse(line), build: build.name });
@@ -151,11 +161,11 @@ if (values.mode) {
   const base = (r: ModeResult) => rows.find((x) => x.build === r.build && x.mode === r.mode.split(" ")[0] + " worst-case");
   const head = ["budget, admission", "KV cells", "s", "judgments/min", "vs worst-case", "tok/s", "mean live", "peak live", "preemptions", "swapped MiB", "swap ms", "recomputed tok", "peak RSS MiB"];
   console.log(table(
-    baseAddon ? ["build", ...head] : head,
+    twoColumns ? ["build", ...head] : head,
     rows.map((r) => {
       const w = base(r);
       const cells = [r.mode, r.contextSize, r.ms / 1000, (r.judgments / r.ms) * 60000, w ? `${(w.ms / r.ms).toFixed(2)}x` : "-", (r.generated / r.ms) * 1000, r.meanLive, r.peakLive, r.preemptions, r.swapMiB, r.swapMs, r.recomputed, r.peakRssMiB];
-      return baseAddon ? [r.build!, ...cells] : cells;
+      return twoColumns ? [r.build!, ...cells] : cells;
     }),
   ));
 }
