@@ -1,15 +1,15 @@
 // Trains the arithmetic judge from scratch (issue 32; the model card: models/arithmetic-judge.md)
 // and ships it as models/arithmetic-judge-q8_0.gguf.gz. Not part of npm install or CI.
 //   node scripts/train-judge.mjs            the shipped recipe (about an hour on 2 cores)
-//   ... --quick                             a smoke run: 64 steps, nothing shipped (a minute)
-//   ... --steps N                           judgments prepared and trained on (default 6,500)
+//   ... --quick                             a smoke run: 32 + 32 steps, nothing shipped (a minute)
+//   ... --steps N --second M                judgments prepared and trained on, then seen again (10,000, 4,000)
 //   ... --dir D --seed S --trainer PATH     where to work, the data seed, a built rrm-train-judge
 //   ... --pid-file F                        write the trainer's pid (SIGSTOP/SIGCONT are fine)
 //   ... --resume                            go on from D's last phase and checkpoint (AdamW restarts)
 // The recipe: full RRM prompts, one judgment per 512-token window, loss on the judgment only
 // (the forced text of budget-cut judgments and the prompt masked; native/train/train_judge.cpp),
-// one sequence per AdamW step, one pass over the prepared judgments: peak 1e-3 after 200 warmup
-// steps, cosine to 1e-4 at the last step. It rests on two fixes to llama.cpp's training path
+// one sequence per AdamW step: one pass over the prepared judgments at peak 1e-3 (200 warmup steps,
+// cosine to 1e-4), then a second pass over the first 4,000 at peak 3e-4 (cosine to 3e-5). It rests on two fixes to llama.cpp's training path
 // (patches/0016: each step's gradient was the sum of every gradient so far; 0017: the masked rows'
 // cross-entropy gradient was wrong). Before them the loss rose at a constant learning rate and
 // every recipe tried (two phases, lower rates, packed windows) learned little: the model card
@@ -31,11 +31,15 @@ const seed = Number(opt("--seed", "1"));
 const dir = resolve(opt("--dir", join(root, ".scratch", quick ? "train-judge-quick" : "train-judge")));
 const resume = argv.includes("--resume");
 const ship = !quick && !argv.includes("--no-ship");
-// One phase over STEPS judgments (--steps; the prepared data has that many).
-const STEPS = Number(opt("--steps", quick ? "64" : "6500"));
+// Phase 1: one pass over STEPS judgments (--steps; the prepared data has that many). Phase 2: a
+// second pass over the first SECOND of them (--second) from phase 1's last checkpoint, at a lower
+// peak (AdamW's moments start over, hence the short warmup).
+const STEPS = Number(opt("--steps", quick ? "32" : "10000"));
+const SECOND = Number(opt("--second", quick ? "32" : "4000"));
 const PHASES = [
   undefined,
   { lr: "1e-3", lrMin: "1e-4", warmup: quick ? 8 : 200, origin: 0, from: 0, to: STEPS, total: STEPS },
+  { lr: "3e-4", lrMin: "3e-5", warmup: quick ? 8 : 100, origin: STEPS, from: STEPS, to: STEPS + SECOND, total: STEPS + SECOND, dataStart: 0 },
 ];
 const t0 = Date.now();
 const log = (s) => console.log(`[train-judge ${((Date.now() - t0) / 1000).toFixed(0)}s] ${s}`);
@@ -73,7 +77,7 @@ async function train(phase, model, start) {
   const p = PHASES[phase];
   const args = ["-n", "19", trainer, "train", "--model", model, "--data", prep.train, "--eval", prep.eval, "--out", dir,
     "--steps", String(p.to - start), "--start", String(start), "--total", String(p.total), "--lr", p.lr, "--lr-min", p.lrMin,
-    "--warmup", String(p.warmup), "--sched-start", String(p.origin), "--data-start", String(p.origin),
+    "--warmup", String(p.warmup), "--sched-start", String(p.origin), "--data-start", String(p.dataStart ?? p.origin),
     "--ckpt-every", quick ? "32" : "500", "--chunk", "16", "--threads", "2"];
   log(`phase ${phase}: nice ${args.join(" ")}`);
   const child = spawn("nice", args, { stdio: ["ignore", "inherit", "pipe"] });
@@ -88,10 +92,10 @@ async function train(phase, model, start) {
 
 const phaseDone = resume && existsSync(join(dir, "phase")) ? Number(readFileSync(join(dir, "phase"), "utf8")) : 0;
 const lastStep = () => (existsSync(join(dir, "last.step")) ? Number(readFileSync(join(dir, "last.step"), "utf8")) : 0);
-for (const phase of [1]) {
+for (const phase of [1, 2]) {
   if (phaseDone >= phase) continue;
   const p = PHASES[phase];
-  // A resumed run goes on from the last checkpoint (its AdamW moments start over).
+  // Phase 2, and a resumed run, go on from the last checkpoint (AdamW's moments start over).
   const start = resume ? Math.max(p.from, lastStep()) : p.from;
   await train(phase, start > 0 ? join(dir, "last.gguf") : prep.model, start);
 }

@@ -36,11 +36,12 @@ export async function trainedDemo(o: TrainedDemoOptions): Promise<number> {
       }
     }
     const right = res.winner === task.right;
-    // Say so when the bracket was settled without valid votes (models/arithmetic-judge.md: the
-    // shipped model is undertrained; most of its judgments carry no valid verdict).
+    // Say so when the bracket was settled without valid votes (rare with the shipped model:
+    // models/arithmetic-judge.md).
     const invalid = res.matches.reduce((t, m) => t + m.votes.invalid, 0);
-    if (invalid) console.log(`(${invalid} of ${res.stats.judgments} votes had no valid verdict; a match without a majority went to its tie-break. The shipped model is undertrained: models/arithmetic-judge.md)`);
+    if (invalid) console.log(`(${invalid} of ${res.stats.judgments} votes had no valid verdict; a match without a majority went to its tie-break)`);
     console.log(`\nWinner: #${res.winner}: ${task.candidates[res.winner]}  (${right ? "right" : `wrong: the right answer is #${task.right}`})`);
+    if (!right) console.log("(this small judge writes well-formed judgments but has not learned the arithmetic yet: its verdicts are near chance; models/arithmetic-judge.md)");
     const secs = res.stats.ms / 1000;
     console.log(`${res.stats.matches} matches, ${res.stats.judgments} judgments, ${res.stats.generatedTokens} tokens generated in ${secs.toFixed(2)}s (${Math.round(res.stats.generatedTokens / secs)} tok/s)`);
 

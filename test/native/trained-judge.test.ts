@@ -1,9 +1,10 @@
 // Behaviour on the trained arithmetic judge (trainedJudgeModel(); models/arithmetic-judge.md):
-// what random weights cannot show. The shipped model is undertrained (its card: most of its
-// natural judgments end without a valid verdict), so this asserts what it does reliably: it is a
-// real Qwen2 GGUF on the vocabulary subset, it stops by itself at EOS after judgments of varying
-// length, and a thinking budget's forced verdict always yields a vote with a probability. The
-// checks that its verdicts follow the right answer wait for a better-trained model (issue 32).
+// what random weights cannot show. The shipped model writes well-formed judgments but has not
+// learned the arithmetic (its verdicts are near chance), so this asserts what it does reliably: it
+// is a real Qwen2 GGUF on the vocabulary subset, it stops by itself at EOS after judgments of
+// varying length, those judgments end with a valid verdict, and a thinking budget's forced verdict
+// always yields a vote with a probability. The checks that its verdicts follow the right answer
+// wait for a model that has learned the arithmetic (issue 32).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createEngine, type Engine } from "../../lib/engine.js";
@@ -47,6 +48,15 @@ test("natural stops: every judgment ends at EOS by itself, far below the cap, at
     assert.ok(s.tokens < 256, String(s.tokens));
   }
   assert.ok(new Set(samples.map((s) => s.tokens)).size > 3, "the judgments had nearly the same length");
+});
+
+test("natural judgments end with a valid verdict: </think>, then \\boxed{Assistant N}, then EOS", async () => {
+  const res = await Promise.all(PAIRS.map((p, i) => judge.compare({ query: p.query, a: p.right, b: p.wrong }, { votes: 2, seed: 300 + i, earlyStop: false, maxTokens: 512 })));
+  const samples = res.flatMap((x) => x.samples);
+  const valid = samples.filter((s) => s.verdict === "a" || s.verdict === "b");
+  // (the model of the first training run, before patches 0016-0017, wrote 13% of its verdicts valid)
+  assert.ok(valid.length >= samples.length - 1, `${valid.length} of ${samples.length} valid:\n${samples.filter((s) => !valid.includes(s)).map((s) => s.text).join("\n---\n")}`);
+  for (const s of valid) assert.match(s.text, /<\/think>\s*\\boxed\{Assistant [12]\}\s*$/);
 });
 
 test("a thinking budget's forced verdict gives every judgment that reaches it a vote and a probability", async () => {
