@@ -9,7 +9,6 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createEngine } from "../lib/engine.js";
-import { wilson } from "../lib/eval/intervals.js";
 import { loadModel } from "../lib/model.js";
 import { SeededRandom } from "../lib/random.js";
 import { createJudge } from "../lib/rrm/judge.js";
@@ -19,7 +18,7 @@ import { drawCandidateSet, heldOut, KINDS, type Kind, type JudgingItem } from ".
 import { drawSplitItem } from "../lib/train/dataset.js";
 import { trainedJudgeModel } from "../lib/train/trained-model.js";
 import { lineChart } from "./lib/svg-chart.js";
-import { machineLine, table } from "./lib/machine.js";
+import { machineLine, percentWithInterval, table } from "./lib/machine.js";
 
 const { values } = parseArgs({ options: { model: { type: "string" }, pairs: { type: "string" }, sets: { type: "string" }, seed: { type: "string" }, threads: { type: "string" }, json: { type: "string" }, svg: { type: "string" } } });
 const pairs = Number(values.pairs ?? 200), sets = Number(values.sets ?? 50), seed = Number(values.seed ?? 7);
@@ -34,7 +33,6 @@ const t0 = Date.now();
 const out: Record<string, unknown> = { model: path, machine: machineLine(), seed, pairs, sets };
 
 const items = (kind: Kind, n: number, s: number) => { const r = new SeededRandom(s); return Array.from({ length: n }, () => drawSplitItem(r, kind, true)); };
-const pct = (k: number, n: number) => { const w = wilson(k / n, n); return `${(100 * k / n).toFixed(1)} (${(100 * w.low).toFixed(1)}-${(100 * w.high).toFixed(1)})`; };
 
 interface Score { right: number; n: number; invalid: number; judgments: number; tokens: number; pRight: number[] }
 /** Judges every item (all in flight together; the engine batches them); a = the right answer. */
@@ -53,7 +51,7 @@ async function score(list: JudgingItem[], o: CompareOptions, rightFirst?: boolea
   }));
   return s;
 }
-const row = (label: string, s: Score) => [label, s.n, pct(s.right, s.n), s.invalid, (s.judgments / s.n).toFixed(2), Math.round(s.tokens / s.judgments)];
+const row = (label: string, s: Score) => [label, s.n, percentWithInterval(s.right, s.n), s.invalid, (s.judgments / s.n).toFixed(2), Math.round(s.tokens / s.judgments)];
 const HEAD = ["setting", "pairs", "accuracy % (95% CI)", "invalid votes", "judgments/pair", "tokens/judgment"];
 const log = (s: string) => console.log(s);
 
@@ -111,7 +109,7 @@ for (const [label, strategy, votes] of [["knockout, 1 vote", "knockout", 1], ["k
     if (res.winner === t.right) right++;
     judgments += res.stats.judgments;
   }));
-  rankRows.push([label, sets, pct(right, sets), (judgments / sets).toFixed(1)]);
+  rankRows.push([label, sets, percentWithInterval(right, sets), (judgments / sets).toFixed(1)]);
 }
 log(`## Best of 8 (one right answer, seven plausible wrong ones; 2-digit)\n\n${table(["strategy", "sets", "top-1 accuracy % (95% CI)", "judgments/set"], rankRows)}\n`);
 out.ranking = rankRows;

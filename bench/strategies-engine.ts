@@ -16,10 +16,9 @@ import { SeededRandom } from "../lib/random.js";
 import { createJudge } from "../lib/rrm/judge.js";
 import type { RankOptions, RankResult } from "../lib/tournament/rank.js";
 import { makeTestModel } from "../lib/testmodel/make-model.js";
-import { wilson } from "../lib/eval/intervals.js";
 import { drawCandidateSet, heldOut } from "../lib/train/arithmetic.js";
 import { trainedJudgeModel } from "../lib/train/trained-model.js";
-import { machineLine, table } from "./lib/machine.js";
+import { machineLine, percentWithInterval, table } from "./lib/machine.js";
 
 const { values } = parseArgs({ options: { n: { type: "string" }, threads: { type: "string" }, "thinking-budget": { type: "string" }, "max-tokens": { type: "string" }, seed: { type: "string" }, trained: { type: "boolean" }, sets: { type: "string" } } });
 const trained = values.trained === true, sets = Number(values.sets ?? 40);
@@ -29,8 +28,9 @@ const thinkingBudget = Number(values["thinking-budget"] ?? 30), maxTokens = Numb
 const WORDS = "the a model answer because water light energy value system result method data first second however therefore example shows which where when reason simple clear step point number large small".split(" ");
 const text = (s: number, words: number) => { const r = new SeededRandom(s); return Array.from({ length: words }, () => WORDS[r.int(WORDS.length)]).join(" ") + "."; };
 const arithmetic = (s: number) => drawCandidateSet(new SeededRandom(s), s % 2 ? "add2" : "sub2", n, heldOut);
-const query = trained ? arithmetic(seed).query : "Question: " + text(seed, 40);
-const candidates = trained ? arithmetic(seed).candidates : Array.from({ length: n }, (_, i) => `Answer ${i + 1}: ` + text(seed * 1000 + i, 24));
+const task = trained ? arithmetic(seed) : undefined;
+const query = task ? task.query : "Question: " + text(seed, 40);
+const candidates = task ? task.candidates : Array.from({ length: n }, (_, i) => `Answer ${i + 1}: ` + text(seed * 1000 + i, 24));
 
 interface RoundStats { requests: number; samples: number; peakRequests: number; peakSamples: number; prompt: number; reused: number }
 /** Counts the engine requests of each round (a round's compare() calls carry priority = round). */
@@ -107,8 +107,7 @@ if (trained) {
     const res = await Promise.all(tasks.map((t, i) => judge.rank(t.query, t.candidates, { ...judgeOptions, seed: seed + i, ...opts })));
     engine.dispose();
     const right = res.filter((x, i) => x.winner === tasks[i].right).length;
-    const w = wilson(right / sets, sets);
-    rows.push([label, sets, `${((100 * right) / sets).toFixed(1)} (${(100 * w.low).toFixed(1)}-${(100 * w.high).toFixed(1)})`, (res.reduce((t, x) => t + x.stats.judgments, 0) / sets).toFixed(1)]);
+    rows.push([label, sets, percentWithInterval(right, sets), (res.reduce((t, x) => t + x.stats.judgments, 0) / sets).toFixed(1)]);
   }
   console.log(`\n### Top-1 accuracy: ${sets} held-out questions, ${n} candidates, one right\n\n${table(["strategy", "questions", "top-1 % (95% CI)", "judgments/question"], rows)}`);
 }

@@ -1,6 +1,7 @@
 // Where a figure was measured: every benchmark prints this beside its table.
 import { cpus, totalmem } from "node:os";
 import { loadAddon } from "../../bindings/index.js";
+import { wilson } from "../../lib/eval/intervals.js";
 
 export function machineLine(): string {
   const cpu = cpus()[0]?.model?.trim() ?? "unknown CPU";
@@ -24,4 +25,10 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; valu
   const t0 = performance.now();
   const value = await fn();
   return { ms: performance.now() - t0, value };
+}
+
+/** k of n as a percentage with its Wilson 95% interval: "60.5 (53.6-67.0)". */
+export function percentWithInterval(k: number, n: number): string {
+  const w = wilson(k / n, n);
+  return `${((100 * k) / n).toFixed(1)} (${(100 * w.low).toFixed(1)}-${(100 * w.high).toFixed(1)})`;
 }

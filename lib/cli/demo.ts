@@ -28,15 +28,16 @@ const CANDIDATES = [
 export async function demoCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { candidates: { type: "string" }, votes: { type: "string" }, shape: { type: "string" }, threads: { type: "string" }, seed: { type: "string" }, "thinking-budget": { type: "string" }, judge: { type: "string" }, random: { type: "boolean" }, help: { type: "boolean", short: "h" } });
   if (values.help) return console.log(HELP.demo), 0;
+  const trained = !values.random && values.judge === undefined && values.shape === undefined && values["thinking-budget"] === undefined;
   const n = intFlag(values, "candidates", 8)!;
-  const votes = intFlag(values, "votes", 4)!;
-  if (!values.random && values.judge === undefined && values.shape === undefined && values["thinking-budget"] === undefined) {
+  // 2 votes a match on the trained judge: its votes run to EOS (~70 tokens), not to a budget.
+  const votes = intFlag(values, "votes", trained ? 2 : 4)!;
+  const seed = intFlag(values, "seed", 1)!;
+  if (trained) {
     if (n < 2 || n > 16) throw new UsageError(`--candidates takes 2..16 with the trained judge, got ${n}`);
-    // 2 votes a match by default: the trained judge's votes run to EOS (~55 tokens), not to a budget.
-    return trainedDemo({ candidates: n, votes: intFlag(values, "votes", 2)!, seed: intFlag(values, "seed", 1)!, threads: intFlag(values, "threads") });
+    return trainedDemo({ candidates: n, votes, seed, threads: intFlag(values, "threads") });
   }
   const budget = intFlag(values, "thinking-budget", 32)!;
-  const seed = intFlag(values, "seed", 1)!;
   const candidates = Array.from({ length: n }, (_, i) => CANDIDATES[i % CANDIDATES.length] + (i >= CANDIDATES.length ? ` (variant ${Math.floor(i / CANDIDATES.length)})` : ""));
 
   // --judge: that family's test model. A random-weight model never writes a verdict, so the demo

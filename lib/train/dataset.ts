@@ -59,7 +59,7 @@ export class SequenceBuilder {
     const eos = this.#model.info.eos;
     const tokens = [...prompt];
     // No loss on the prompt (the trainer still trains its constant prefix: see its masking note).
-    const loss = prompt.map((_, i) => i === 1);
+    const loss = prompt.map(() => false);
     const forced = prompt.map(() => false);
     const push = (ts: number[], l: boolean) => { for (const t of ts) { tokens.push(t); loss.push(l); forced.push(false); } };
     if (budget === undefined || budget >= think.length) {
