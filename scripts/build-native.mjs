@@ -89,6 +89,6 @@ execFileSync(process.execPath, [cmakeJs, "build", ...common], { stdio: "inherit"
 
 // The reference programs come along (tests compare with llama-simple; rrm-batch-invariance checks
 // the patches on llama.cpp itself), and llama-batched-bench when asked for.
-const targets = ["llama-simple", "rrm-batch-invariance", "rrm-kv-placement", "rrm-opt-check", ...(tools ? ["llama-batched-bench"] : [])];
+const targets = ["llama-simple", "rrm-batch-invariance", "rrm-kv-placement", "rrm-opt-check", "rrm-train-judge", ...(tools ? ["llama-batched-bench"] : [])];
 execFileSync("cmake", ["--build", buildDir, "--config", "Release", "--parallel", jobs, "--target", ...targets], { stdio: "inherit" });
 console.log(`[rrm-engine] built ${built}`);

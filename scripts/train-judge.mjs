@@ -34,8 +34,8 @@ const ship = !quick && !argv.includes("--no-ship");
 // Phase 1: one pass over STEPS judgments (--steps; the prepared data has that many). Phase 2: a
 // second pass over the first SECOND of them (--second) from phase 1's last checkpoint, at a lower
 // peak (AdamW's moments start over, hence the short warmup).
-const STEPS = Number(opt("--steps", quick ? "32" : "10000"));
-const SECOND = Number(opt("--second", quick ? "32" : "4000"));
+const STEPS = Number(opt("--steps", quick ? "32" : "20000"));
+const SECOND = Number(opt("--second", quick ? "32" : "0"));
 const PHASES = [
   undefined,
   { lr: "1e-3", lrMin: "1e-4", warmup: quick ? 8 : 200, origin: 0, from: 0, to: STEPS, total: STEPS },
@@ -92,7 +92,7 @@ async function train(phase, model, start) {
 
 const phaseDone = resume && existsSync(join(dir, "phase")) ? Number(readFileSync(join(dir, "phase"), "utf8")) : 0;
 const lastStep = () => (existsSync(join(dir, "last.step")) ? Number(readFileSync(join(dir, "last.step"), "utf8")) : 0);
-for (const phase of [1, 2]) {
+for (const phase of SECOND > 0 ? [1, 2] : [1]) {
   if (phaseDone >= phase) continue;
   const p = PHASES[phase];
   // Phase 2, and a resumed run, go on from the last checkpoint (AdamW's moments start over).
