@@ -31,16 +31,12 @@ const seed = Number(opt("--seed", "1"));
 const dir = resolve(opt("--dir", join(root, ".scratch", quick ? "train-judge-quick" : "train-judge")));
 const resume = argv.includes("--resume");
 const ship = !quick && !argv.includes("--no-ship");
-// Phase 1: one pass over STEPS judgments (--steps; the prepared data has that many). Phase 2: a
-// second pass over the first SECOND of them (--second) from phase 1's last checkpoint, at a lower
-// peak (AdamW's moments start over, hence the short warmup).
-const STEPS = Number(opt("--steps", quick ? "32" : "20000"));
-const SECOND = Number(opt("--second", quick ? "32" : "0"));
-const PHASES = [
-  undefined,
-  { lr: "1e-3", lrMin: "1e-4", warmup: quick ? 8 : 200, origin: 0, from: 0, to: STEPS, total: STEPS },
-  { lr: "3e-4", lrMin: "3e-5", warmup: quick ? 8 : 100, origin: STEPS, from: STEPS, to: STEPS + SECOND, total: STEPS + SECOND, dataStart: 0 },
-];
+// Phase 1: one pass over PACKED judgments (--packed), packed without their system prompt, 3 to 4
+// in a 512-token window (lib/train/dataset.ts packWindows: 3x the judgments a second). Phase 2: one
+// pass over WHOLE judgments (--whole), one a window with the system prompt, as the judge sees them in
+// use, from phase 1's last checkpoint at a lower peak (AdamW's moments start over: a short warmup).
+const PACKED = Number(opt("--packed", quick ? "96" : "48000"));
+const WHOLE = Number(opt("--whole", quick ? "32" : "4800"));
 const t0 = Date.now();
 const log = (s) => console.log(`[train-judge ${((Date.now() - t0) / 1000).toFixed(0)}s] ${s}`);
 
@@ -66,18 +62,24 @@ if (resume && existsSync(join(dir, "prepared.json"))) {
   prep = JSON.parse(readFileSync(join(dir, "prepared.json"), "utf8"));
 } else {
   log(`preparing the data (seed ${seed}) in ${dir}`);
-  const out = execFileSync("nice", ["-n", "19", process.execPath, "--import", "tsx", join(root, "lib", "train", "prepare-main.ts"), dir, String(seed), String(STEPS), "64", "0.15"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const out = execFileSync("nice", ["-n", "19", process.execPath, "--import", "tsx", join(root, "lib", "train", "prepare-main.ts"), dir, String(seed), String(WHOLE), "64", "0.15", String(PACKED)], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   prep = JSON.parse(out.trim().split("\n").pop());
   writeFileSync(join(dir, "prepared.json"), JSON.stringify(prep));
 }
-log(`vocabulary ${prep.vocab} tokens, windows of ${prep.nCtx} tokens`);
+const W = prep.packedWindows;
+log(`vocabulary ${prep.vocab} tokens, windows of ${prep.nCtx} tokens: ${PACKED} judgments in ${W} packed windows, then ${WHOLE} whole`);
+const PHASES = [
+  undefined,
+  { data: prep.packed, lr: "1e-3", lrMin: "1e-4", warmup: quick ? 8 : 200, from: 0, to: W },
+  { data: prep.train, lr: "3e-4", lrMin: "3e-5", warmup: quick ? 8 : 100, from: W, to: W + WHOLE },
+];
 
 /** Runs one phase from `start` (its first step, or where a resumed one stopped). */
 async function train(phase, model, start) {
   const p = PHASES[phase];
-  const args = ["-n", "19", trainer, "train", "--model", model, "--data", prep.train, "--eval", prep.eval, "--out", dir,
-    "--steps", String(p.to - start), "--start", String(start), "--total", String(p.total), "--lr", p.lr, "--lr-min", p.lrMin,
-    "--warmup", String(p.warmup), "--sched-start", String(p.origin), "--data-start", String(p.dataStart ?? p.origin),
+  const args = ["-n", "19", trainer, "train", "--model", model, "--data", p.data, "--eval", prep.eval, "--out", dir,
+    "--steps", String(p.to - start), "--start", String(start), "--total", String(p.to), "--lr", p.lr, "--lr-min", p.lrMin,
+    "--warmup", String(p.warmup), "--sched-start", String(p.from), "--data-start", "0",
     "--ckpt-every", quick ? "32" : "500", "--chunk", "16", "--threads", "2"];
   log(`phase ${phase}: nice ${args.join(" ")}`);
   const child = spawn("nice", args, { stdio: ["ignore", "inherit", "pipe"] });
@@ -92,7 +94,7 @@ async function train(phase, model, start) {
 
 const phaseDone = resume && existsSync(join(dir, "phase")) ? Number(readFileSync(join(dir, "phase"), "utf8")) : 0;
 const lastStep = () => (existsSync(join(dir, "last.step")) ? Number(readFileSync(join(dir, "last.step"), "utf8")) : 0);
-for (const phase of SECOND > 0 ? [1, 2] : [1]) {
+for (const phase of [1, 2]) {
   if (phaseDone >= phase) continue;
   const p = PHASES[phase];
   // Phase 2, and a resumed run, go on from the last checkpoint (AdamW's moments start over).

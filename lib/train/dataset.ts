@@ -11,7 +11,7 @@ import { SeededRandom } from "../random.js";
 import { drawItem, heldOut, reasoning, verdictText, type JudgingItem, type Kind } from "./arithmetic.js";
 
 /** Training mix: 2-digit problems weigh most (the target is >= 90% on them). */
-export const TRAIN_MIX: [Kind, number][] = [["add2", 0.25], ["sub2", 0.25], ["add3", 0.15], ["sub3", 0.15], ["mul2", 0.1], ["mul3", 0.1]];
+export const TRAIN_MIX: [Kind, number][] = [["add2", 0.3], ["sub2", 0.3], ["add3", 0.12], ["sub3", 0.12], ["mul2", 0.08], ["mul3", 0.08]];
 
 export function drawKind(r: SeededRandom, mix = TRAIN_MIX): Kind {
   let u = r.next();
@@ -75,6 +75,33 @@ export class SequenceBuilder {
     // loss[i] says whether token i is predicted with loss, i.e. row i - 1's label.
     return { tokens, loss, forced };
   }
+}
+
+/**
+ * Packs judgments into training windows of nCtx tokens without their system prompt: BOS, then as
+ * many judgments as fit, each from its user turn on (`userStart`: where the user turn begins).
+ * The system prompt is 314 of a judgment's 449 tokens and the same every time: a window of whole
+ * judgments spends 70% of its work on tokens without loss, so most of the training reads windows
+ * like these (3.7 judgments in 512 tokens) and a last phase reads whole judgments, one a window, as
+ * the judge sees them in use. A judgment sees the earlier ones in its window (llama_opt_epoch has
+ * one sequence a window); its distances to its own user turn are the same as alone.
+ */
+export function packWindows(seqs: Sequence[], nCtx: number, userStart: number, bos: number): Sequence[] {
+  const out: Sequence[] = [];
+  let cur: Sequence | undefined;
+  for (const s of seqs) {
+    const n = s.tokens.length - userStart;
+    if (1 + n > nCtx) throw new RangeError(`a judgment's user turn of ${n} tokens does not fit a window of ${nCtx}`);
+    if (!cur || cur.tokens.length + n > nCtx) {
+      cur = { tokens: [bos], loss: [false], forced: [false] };
+      out.push(cur);
+    }
+    cur.tokens.push(...s.tokens.slice(userStart));
+    // no loss on the user turn's first token (it follows BOS or the previous judgment's EOS)
+    cur.loss.push(false, ...s.loss.slice(userStart + 1));
+    cur.forced.push(...s.forced.slice(userStart));
+  }
+  return out;
 }
 
 /** Writes sequences padded to nCtx (pads: EOS, no loss). Labels are the next tokens. */

@@ -13,7 +13,7 @@ import { makeTestModel } from "../testmodel/make-model.js";
 import type { ModelShape } from "../testmodel/shapes.js";
 import { SeededRandom } from "../random.js";
 import { KINDS } from "./arithmetic.js";
-import { drawKind, drawSplitItem, SequenceBuilder, writeRrmt, type Sequence } from "./dataset.js";
+import { drawKind, drawSplitItem, packWindows, SequenceBuilder, writeRrmt, type Sequence } from "./dataset.js";
 
 /**
  * The judge's shape: Qwen2-tiny's attention and widths, untied embeddings (llama.cpp's optimizer
@@ -30,6 +30,8 @@ export interface PrepareOptions {
   evalCount: number;
   /** Share of sequences whose reasoning is cut by a thinking budget. */
   budgetShare: number;
+  /** Judgments packed without their system prompt (packWindows), read before `count` whole ones. */
+  packed?: number;
   shape?: ModelShape;
 }
 
@@ -46,7 +48,19 @@ function corpusIds(full: Model, seed: number): Set<number> {
 
 const pieces = (m: Model, tokens: number[]) => tokens.map((t) => m.detokenize([t], { special: true }));
 
-export async function prepare(o: PrepareOptions): Promise<{ model: string; train: string; eval: string; nCtx: number; vocab: number }> {
+export interface Prepared {
+  model: string;
+  /** Windows of packed judgments (phase 1), and how many; none when `packed` is 0. */
+  packed?: string;
+  packedWindows: number;
+  /** Whole judgments, one a window (phase 2), and the evaluation's. */
+  train: string;
+  eval: string;
+  nCtx: number;
+  vocab: number;
+}
+
+export async function prepare(o: PrepareOptions): Promise<Prepared> {
   mkdirSync(o.dir, { recursive: true });
   const full = await loadModel(makeTestModel({ vocabulary: "rrm" }));
   const keep = corpusIds(full, o.seed ^ 0x5eed);
@@ -76,15 +90,18 @@ export async function prepare(o: PrepareOptions): Promise<{ model: string; train
     }
     return out;
   };
-  const train = make(o.count, false), evalSeqs = make(o.evalCount, true);
+  const packedSeqs = make(o.packed ?? 0, false), train = make(o.count, false), evalSeqs = make(o.evalCount, true);
   const longest = Math.max(...train.map((s) => s.tokens.length), ...evalSeqs.map((s) => s.tokens.length));
   // llama.cpp pads a context to a multiple of 256 tokens, and training needs n_ctx = n_batch.
   const nCtx = Math.ceil(longest / 256) * 256;
-  const trainPath = join(o.dir, "train.rrmt"), evalPath = join(o.dir, "eval.rrmt");
+  const userStart = bs.prompter.tokens({ query: "What is 1 + 1?", a: "2", b: "3" }).indexOf(sub.tokenize("<｜User｜>", { special: true })[0]);
+  const windows = packWindows(packedSeqs, nCtx, userStart, sub.info.bos);
+  const packedPath = join(o.dir, "packed.rrmt"), trainPath = join(o.dir, "train.rrmt"), evalPath = join(o.dir, "eval.rrmt");
+  if (windows.length) writeRrmt(packedPath, nCtx, windows, sub.info.eos);
   writeRrmt(trainPath, nCtx, train, sub.info.eos);
   writeRrmt(evalPath, nCtx, evalSeqs, sub.info.eos);
   const vocab = sub.info.vocabularySize;
   await full.dispose?.();
   await sub.dispose?.();
-  return { model: init, train: trainPath, eval: evalPath, nCtx, vocab };
+  return { model: init, packed: windows.length ? packedPath : undefined, packedWindows: windows.length, train: trainPath, eval: evalPath, nCtx, vocab };
 }

@@ -9,15 +9,9 @@
 // Data (written by lib/train/dataset.ts): "RRMT", u32 n_ctx, u32 n_examples, then per example
 // n_ctx int32 tokens and n_ctx int32 labels; a label of -1 is a position without loss.
 //
-// Loss masking through the public API: llama_opt_epoch turns each label into a one-hot row by
-// writing 1.0 at offset (row * n_vocab + label) of the ubatch's label tensor, and checks only
-// label < n_vocab. With one ubatch per sequence (n_ubatch = n_ctx), a masked row p gets the label
-// ((q - p) * n_vocab + t), which writes its 1.0 into an earlier row q at column t. We pick q in
-// the prompt's constant prefix (the system prompt: the same tokens in every sequence) and t its
-// own next token, spread over the prefix (q = p mod the prefix's rows). Masked rows then carry no
-// loss; the constant prefix is trained at a weight of one or two per row, which it learns in the
-// first steps (it is the same text every time) and never has to predict in use. A first try sent
-// every masked row to row 0 (weight ~440 on one row): the loss rose after warmup.
+// Loss masking: a label of -1 is a position without loss (patches/0019: llama_opt_epoch leaves its
+// label row at zero; patches/0017: a zero row has no gradient on the CPU). Only the judgment's own
+// tokens carry loss, whatever precedes them in the window.
 // Checkpoints: DIR/ckpt-STEP.gguf every --ckpt-every steps and DIR/last.gguf at the end (AdamW's
 // moments are not saved: a resumed run restarts them). DIR/loss.tsv: step, loss, lr, tokens/s.
 // The process tolerates SIGSTOP/SIGCONT (another job's benchmark may pause it): nothing is timed
@@ -39,7 +33,6 @@ namespace {
 struct Data {
   uint32_t n_ctx = 0;
   uint32_t n = 0;
-  uint32_t prefix = 0;      // tokens every sequence starts with (BOS + the system prompt + ...)
   std::vector<int32_t> buf; // n * 2 * n_ctx: tokens then labels per example
   const int32_t * tokens(uint32_t i) const { return buf.data() + size_t(i) * 2 * n_ctx; }
 };
@@ -56,13 +49,6 @@ bool read_data(const char * path, Data & d) {
   }
   fclose(f);
   if (!ok) { fprintf(stderr, "%s is not a complete RRMT data file\n", path); return false; }
-  d.prefix = d.n_ctx;
-  for (uint32_t i = 1; i < d.n; i++) {
-    uint32_t k = 0;
-    while (k < d.prefix && d.tokens(i)[k] == d.tokens(0)[k]) k++;
-    d.prefix = k;
-  }
-  if (d.prefix < 1) { fprintf(stderr, "%s: the sequences do not all start with the same token\n", path); return false; }
   return true;
 }
 
@@ -89,35 +75,25 @@ ggml_opt_optimizer_params schedule_params(void * ud) {
   return p;
 }
 
-// Copies examples [from, from + count) into a dataset, encoding masked labels as described above.
-ggml_opt_dataset_t make_dataset(const Data & d, uint32_t from, uint32_t count, int32_t n_vocab) {
+// Copies examples [from, from + count) into a dataset (wrapping around the data).
+ggml_opt_dataset_t make_dataset(const Data & d, uint32_t from, uint32_t count) {
   ggml_opt_dataset_t ds = ggml_opt_dataset_init(GGML_TYPE_I32, GGML_TYPE_I32, d.n_ctx, d.n_ctx, count, 1);
   auto * tok = static_cast<int32_t *>(ggml_opt_dataset_data(ds)->data);
   auto * lab = static_cast<int32_t *>(ggml_opt_dataset_labels(ds)->data);
   for (uint32_t i = 0; i < count; i++) {
     const int32_t * src = d.buf.data() + size_t((from + i) % d.n) * 2 * d.n_ctx;
     memcpy(tok + size_t(i) * d.n_ctx, src, d.n_ctx * 4);
-    const int32_t * sl = src + d.n_ctx;
-    int32_t * dl = lab + size_t(i) * d.n_ctx;
-    // Rows 0 .. prefix-2 predict prefix tokens: trained as they are. Masked rows: see the top.
-    const int32_t * st = src;
-    const uint32_t rows = std::max<uint32_t>(1, d.prefix - 1); // packed windows share BOS only: row 0
-    for (uint32_t p = 0; p < d.n_ctx; p++) {
-      if (p < rows) { dl[p] = st[p + 1]; continue; }
-      if (sl[p] >= 0) { dl[p] = sl[p]; continue; }
-      const uint32_t q = p % rows;
-      dl[p] = (int32_t(q) - int32_t(p)) * n_vocab + st[q + 1];
-    }
+    memcpy(lab + size_t(i) * d.n_ctx, src + d.n_ctx, d.n_ctx * 4);
   }
   return ds;
 }
 
-// The share of rows with loss beyond the constant prefix: reported losses are per such token
-// (the prefix's own loss is near zero after the first steps, and counted in).
+// The share of rows with loss: ggml's loss is a mean over all rows, so reported losses are divided
+// by it (per token with loss).
 double unmasked_fraction(const Data & d) {
   size_t n = 0;
   for (uint32_t i = 0; i < d.n; i++)
-    for (uint32_t p = std::max<uint32_t>(1, d.prefix - 1); p < d.n_ctx; p++) n += d.buf[(size_t(i) * 2 + 1) * d.n_ctx + p] >= 0;
+    for (uint32_t p = 0; p < d.n_ctx; p++) n += d.buf[(size_t(i) * 2 + 1) * d.n_ctx + p] >= 0;
   return double(n) / (double(d.n) * d.n_ctx);
 }
 
@@ -167,6 +143,7 @@ int train(int argc, char ** argv) {
   Data data, eval;
   if (!read_data(data_path, data)) return 1;
   if (eval_path && !read_data(eval_path, eval)) return 1;
+  if (eval.n && eval.n_ctx != data.n_ctx) { fprintf(stderr, "%s has windows of %u tokens, %s of %u\n", eval_path, eval.n_ctx, data_path, data.n_ctx); return 1; }
   const double frac = unmasked_fraction(data);
 
   llama_backend_init();
@@ -177,7 +154,7 @@ int train(int argc, char ** argv) {
   llama_context_params cp = llama_context_default_params();
   cp.n_ctx = data.n_ctx;
   cp.n_batch = data.n_ctx;
-  cp.n_ubatch = data.n_ctx; // one ubatch per sequence: the masking above needs it
+  cp.n_ubatch = data.n_ctx; // one ubatch per window: attn_k and attn_v train only so (patches/0018)
   cp.n_threads = cp.n_threads_batch = threads;
   cp.type_k = cp.type_v = GGML_TYPE_F32; // OUT_PROD has no F16 backward (finetune.cpp)
   cp.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED;
@@ -197,15 +174,15 @@ int train(int argc, char ** argv) {
   FILE * log = fopen(log_path.c_str(), start > 0 ? "a" : "w");
   if (!log) { fprintf(stderr, "cannot write %s\n", log_path.c_str()); return 1; }
   if (start == 0) fprintf(log, "step\tloss\teval_loss\tlr\ttokens_per_s\n");
-  fprintf(stderr, "train: %u examples of %u tokens (a shared prefix of %u, %.1f%% with loss after it), vocab %d, steps %lld..%lld of %lld\n",
-          data.n, data.n_ctx, data.prefix, 100 * frac, n_vocab, (long long) start, (long long) (start + steps), (long long) sched.total);
+  fprintf(stderr, "train: %u windows of %u tokens (%.1f%% of positions with loss), vocab %d, steps %lld..%lld of %lld\n",
+          data.n, data.n_ctx, 100 * frac, n_vocab, (long long) start, (long long) (start + steps), (long long) sched.total);
 
   ggml_opt_result_t res_train = ggml_opt_result_init();
   ggml_opt_result_t res_eval = ggml_opt_result_init();
   // Reported losses are per token with loss: the mean over rows divided by the unmasked share.
   auto eval_loss = [&]() -> double {
     if (!eval.n) return NAN;
-    ggml_opt_dataset_t ds = make_dataset(eval, 0, eval.n, n_vocab);
+    ggml_opt_dataset_t ds = make_dataset(eval, 0, eval.n);
     ggml_opt_result_reset(res_eval);
     llama_opt_epoch(ctx, ds, res_train, res_eval, 0, nullptr, nullptr);
     double loss, unc;
@@ -218,7 +195,7 @@ int train(int argc, char ** argv) {
   const auto t_begin = std::chrono::steady_clock::now();
   while (step < start + steps) {
     const uint32_t n = uint32_t(std::min<int64_t>(chunk, start + steps - step));
-    ggml_opt_dataset_t ds = make_dataset(data, uint32_t((step - sched.origin + data_start) % data.n), n, n_vocab);
+    ggml_opt_dataset_t ds = make_dataset(data, uint32_t((step - sched.origin + data_start) % data.n), n);
     ggml_opt_result_reset(res_train);
     const auto t0 = std::chrono::steady_clock::now();
     llama_opt_epoch(ctx, ds, res_train, res_eval, n, nullptr, nullptr);

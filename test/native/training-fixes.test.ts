@@ -5,7 +5,9 @@
 // zeroed); without 0017 a label row of zeros (a position without loss, as the judge trainer masks
 // its prompt) gets a gradient. Patch 0018: the judge's own trainer (rrm-train-judge, the first
 // steps of `npm run train:judge` on its real data, a small shape) must change every attn_k and
-// attn_v tensor; without 0018 no gradient reaches them and they stay bit-identical.
+// attn_v tensor; without 0018 no gradient reaches them and they stay bit-identical. Patch 0019:
+// the trainer marks positions without loss with the label -1; without 0019 llama_opt_epoch writes
+// row 0's one-hot before its tensor and aborts, so the two steps do not run.
 import { spawnSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
