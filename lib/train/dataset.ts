@@ -78,28 +78,28 @@ export class SequenceBuilder {
 }
 
 /**
- * Packs judgments into training windows of nCtx tokens without their system prompt: BOS, then as
- * many judgments as fit, each from its user turn on (`userStart`: where the user turn begins).
- * The system prompt is 314 of a judgment's 449 tokens and the same every time: a window of whole
- * judgments spends 70% of its work on tokens without loss, so most of the training reads windows
- * like these (3.7 judgments in 512 tokens) and a last phase reads whole judgments, one a window, as
- * the judge sees them in use. A judgment sees the earlier ones in its window (llama_opt_epoch has
- * one sequence a window); its distances to its own user turn are the same as alone.
+ * Packs judgments into training windows of nCtx tokens without their system prompt: as many as
+ * fit, each as BOS and its user turn on (`userStart`: where the user turn begins). The system
+ * prompt is 314 of a judgment's 449 tokens and the same every time: a window of whole judgments
+ * spends 70% of its work on tokens without loss, so most of the training reads windows like these
+ * (3 judgments in 512 tokens) and a last phase reads whole judgments, one a window, as the judge
+ * sees them in use. The trainer starts a sequence at each BOS (llama_opt_params::split_at_bos,
+ * patches/0020): a judgment sees nothing of the others and starts at position 0, as if alone.
  */
 export function packWindows(seqs: Sequence[], nCtx: number, userStart: number, bos: number): Sequence[] {
   const out: Sequence[] = [];
   let cur: Sequence | undefined;
   for (const s of seqs) {
-    const n = s.tokens.length - userStart;
-    if (1 + n > nCtx) throw new RangeError(`a judgment's user turn of ${n} tokens does not fit a window of ${nCtx}`);
+    const n = 1 + s.tokens.length - userStart;
+    if (n > nCtx) throw new RangeError(`a judgment's user turn of ${n - 1} tokens does not fit a window of ${nCtx}`);
     if (!cur || cur.tokens.length + n > nCtx) {
-      cur = { tokens: [bos], loss: [false], forced: [false] };
+      cur = { tokens: [], loss: [], forced: [] };
       out.push(cur);
     }
-    cur.tokens.push(...s.tokens.slice(userStart));
-    // no loss on the user turn's first token (it follows BOS or the previous judgment's EOS)
-    cur.loss.push(false, ...s.loss.slice(userStart + 1));
-    cur.forced.push(...s.forced.slice(userStart));
+    cur.tokens.push(bos, ...s.tokens.slice(userStart));
+    // no loss on BOS nor on the user turn's first token (the prompt)
+    cur.loss.push(false, false, ...s.loss.slice(userStart + 1));
+    cur.forced.push(false, ...s.forced.slice(userStart));
   }
   return out;
 }

@@ -146,6 +146,10 @@ int train(int argc, char ** argv) {
   if (eval.n && eval.n_ctx != data.n_ctx) { fprintf(stderr, "%s has windows of %u tokens, %s of %u\n", eval_path, eval.n_ctx, data_path, data.n_ctx); return 1; }
   const double frac = unmasked_fraction(data);
 
+  // Cells in token order: patches/0018 reads K and V from the ubatch against the cache's mask, so a
+  // window's tokens must sit in cells 0..n-1 in order; run placement (patches/0007) would start
+  // each packed judgment at a block of its own.
+  setenv("LLAMA_KV_RUN", "0", 1);
   llama_backend_init();
   llama_model_params mp = llama_model_default_params();
   mp.load_mode = LLAMA_LOAD_MODE_NONE; // the optimizer writes the weights in place
@@ -158,6 +162,10 @@ int train(int argc, char ** argv) {
   cp.n_threads = cp.n_threads_batch = threads;
   cp.type_k = cp.type_v = GGML_TYPE_F32; // OUT_PROD has no F16 backward (finetune.cpp)
   cp.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED;
+  // Packed windows: a judgment a sequence (llama_opt_params::split_at_bos, patches/0020), all in
+  // one stream of cells so one ubatch holds the window.
+  cp.n_seq_max = 64;
+  cp.kv_unified = true;
   llama_context * ctx = llama_init_from_model(model, cp);
   if (!ctx) { fprintf(stderr, "cannot create a context\n"); return 1; }
   const int32_t n_vocab = llama_vocab_n_tokens(llama_model_get_vocab(model));
@@ -168,6 +176,7 @@ int train(int argc, char ** argv) {
   op.get_opt_pars = schedule_params;
   op.get_opt_pars_ud = &sched;
   op.optimizer_type = GGML_OPT_OPTIMIZER_TYPE_ADAMW;
+  op.split_at_bos = true; // each BOS opens a judgment that sees nothing before it
   llama_opt_init(ctx, model, op);
 
   const std::string log_path = std::string(out) + "/loss.tsv";
