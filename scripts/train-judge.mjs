@@ -1,20 +1,21 @@
 // Trains the arithmetic judge from scratch (issue 32; the model card: models/arithmetic-judge.md)
 // and ships it as models/arithmetic-judge-q8_0.gguf.gz. Not part of npm install or CI.
-//   node scripts/train-judge.mjs            the shipped recipe (about 85 minutes on 2 cores)
+//   node scripts/train-judge.mjs            the shipped recipe (about 75 minutes on 2 cores)
 //   ... --quick                             a smoke run: 96 packed + 32 whole judgments, nothing shipped
-//   ... --packed N --whole M                judgments of phase 1 (packed) and phase 2 (whole): 48,000, 4,800
+//   ... --packed N --whole M                judgments of phase 1 (packed) and phase 2 (whole): 32,000, 3,000
 //   ... --dir D --seed S --trainer PATH     where to work, the data seed, a built rrm-train-judge
 //   ... --pid-file F                        write the trainer's pid (SIGSTOP/SIGCONT are fine)
 //   ... --resume                            go on from D's last phase and checkpoint (AdamW restarts)
 // The recipe: loss on the judgment only (the prompt and the forced text of budget-cut judgments
 // masked: native/train/train_judge.cpp), AdamW, one 512-token window per step. Phase 1: one pass
-// over 48,000 judgments packed 3-4 to a window without their system prompt (the same 314 tokens in
-// every judgment: packing without them triples the judgments a second), peak 1e-3 (200 warmup
-// steps, cosine to 1e-4). Phase 2: one pass over 4,800 whole judgments, one a window, as the judge
-// reads them in use, peak 3e-4 (cosine to 3e-5). It rests on four fixes to llama.cpp's training
-// path (patches/0016: each step's gradient was the sum of every gradient so far; 0017: a masked
-// row's cross-entropy gradient was wrong; 0018: attn_k and attn_v never trained; 0019: a label
-// that masks a position). The model card keeps what the runs before them measured.
+// over 32,000 judgments packed 3 to a window without their system prompt (the same 314 tokens in
+// every judgment: packing without them triples the judgments a second), each seeing only itself,
+// and a whole judgment after every 3 packed windows, peak 1e-3 (200 warmup steps, cosine to 1e-4).
+// Phase 2: one pass over 3,000 whole judgments, one a window, as the judge reads them in use, peak
+// 3e-4 (cosine to 3e-5). It rests on five changes to llama.cpp's training path (patches/0016:
+// each step's gradient was the sum of every gradient so far; 0017: a masked row's cross-entropy
+// gradient was wrong; 0018: attn_k and attn_v never trained; 0019: a label that masks a position;
+// 0020: packed examples apart). The model card keeps what the runs before them measured.
 // Steps: the trainer (node scripts/build-native.mjs --static --tools builds it), lib/train/
 // prepare.ts (vocabulary subset, initial F32 model, both phases' data), the native trainer under
 // nice, Q8_0 quantization, the shipped header (finish-model.ts), gzip. Prints its wall time.
@@ -32,12 +33,13 @@ const seed = Number(opt("--seed", "1"));
 const dir = resolve(opt("--dir", join(root, ".scratch", quick ? "train-judge-quick" : "train-judge")));
 const resume = argv.includes("--resume");
 const ship = !quick && !argv.includes("--no-ship");
-// Phase 1: one pass over PACKED judgments (--packed), packed without their system prompt, 3 to 4
-// in a 512-token window (lib/train/dataset.ts packWindows: 3x the judgments a second). Phase 2: one
+// Phase 1: one pass over PACKED judgments (--packed), packed without their system prompt, 3 in a
+// 512-token window (lib/train/dataset.ts packWindows: 3x the judgments a second), with a whole
+// judgment after every 3 windows (lib/train/prepare.ts WHOLE_EVERY). Phase 2: one
 // pass over WHOLE judgments (--whole), one a window with the system prompt, as the judge sees them in
 // use, from phase 1's last checkpoint at a lower peak (AdamW's moments start over: a short warmup).
-const PACKED = Number(opt("--packed", quick ? "96" : "40000"));
-const WHOLE = Number(opt("--whole", quick ? "32" : "4000"));
+const PACKED = Number(opt("--packed", quick ? "96" : "32000"));
+const WHOLE = Number(opt("--whole", quick ? "32" : "3000"));
 const t0 = Date.now();
 const log = (s) => console.log(`[train-judge ${((Date.now() - t0) / 1000).toFixed(0)}s] ${s}`);
 
@@ -68,7 +70,7 @@ if (resume && existsSync(join(dir, "prepared.json"))) {
   writeFileSync(join(dir, "prepared.json"), JSON.stringify(prep));
 }
 const W = prep.packedWindows;
-log(`vocabulary ${prep.vocab} tokens, windows of ${prep.nCtx} tokens: ${PACKED} judgments in ${W} packed windows, then ${WHOLE} whole`);
+log(`vocabulary ${prep.vocab} tokens, windows of ${prep.nCtx} tokens: phase 1 ${W} windows (${PACKED} judgments packed, a whole one after every 3 windows), phase 2 ${WHOLE} whole judgments`);
 const PHASES = [
   undefined,
   { data: prep.packed, lr: "1e-3", lrMin: "1e-4", warmup: quick ? 8 : 200, from: 0, to: W },

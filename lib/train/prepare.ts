@@ -48,6 +48,9 @@ function corpusIds(full: Model, seed: number): Set<number> {
 
 const pieces = (m: Model, tokens: number[]) => tokens.map((t) => m.detokenize([t], { special: true }));
 
+/** In phase 1's data, a whole judgment after every this many packed windows. */
+export const WHOLE_EVERY = 3;
+
 export interface Prepared {
   model: string;
   /** Windows of packed judgments (phase 1), and how many; none when `packed` is 0. */
@@ -95,7 +98,12 @@ export async function prepare(o: PrepareOptions): Promise<Prepared> {
   // llama.cpp pads a context to a multiple of 256 tokens, and training needs n_ctx = n_batch.
   const nCtx = Math.ceil(longest / 256) * 256;
   const userStart = bs.prompter.tokens({ query: "What is 1 + 1?", a: "2", b: "3" }).indexOf(sub.tokenize("<｜User｜>", { special: true })[0]);
-  const windows = packWindows(packedSeqs, nCtx, userStart, sub.info.bos);
+  const packedOnly = packWindows(packedSeqs, nCtx, userStart, sub.info.bos);
+  // A whole judgment after every WHOLE_EVERY packed windows: trained on packed judgments alone,
+  // the model learned them (0.38 per token) while its loss on whole ones rose (1.35 -> 1.74): it
+  // had never had to look past a system prompt.
+  const extra = make(Math.floor(packedOnly.length / WHOLE_EVERY), false);
+  const windows = packedOnly.flatMap((w, i) => ((i + 1) % WHOLE_EVERY === 0 && extra[(i + 1) / WHOLE_EVERY - 1] ? [w, extra[(i + 1) / WHOLE_EVERY - 1]] : [w]));
   const packedPath = join(o.dir, "packed.rrmt"), trainPath = join(o.dir, "train.rrmt"), evalPath = join(o.dir, "eval.rrmt");
   if (windows.length) writeRrmt(packedPath, nCtx, windows, sub.info.eos);
   writeRrmt(trainPath, nCtx, train, sub.info.eos);

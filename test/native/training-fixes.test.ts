@@ -7,7 +7,9 @@
 // steps of `npm run train:judge` on its real data, a small shape) must change every attn_k and
 // attn_v tensor; without 0018 no gradient reaches them and they stay bit-identical. Patch 0019:
 // the trainer marks positions without loss with the label -1; without 0019 llama_opt_epoch writes
-// row 0's one-hot before its tensor and aborts, so the two steps do not run.
+// row 0's one-hot before its tensor and aborts, so the two steps do not run. Patch 0020: judgments
+// packed in a window (each from its BOS, llama_opt_params.split_at_bos) give the same loss as each
+// alone in its window; without it they would see each other and sit at other positions.
 import { spawnSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,6 +18,9 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { toolPath } from "../../bindings/index.js";
 import { readGgufHeader } from "../../lib/gguf/reader.js";
+import { loadModel } from "../../lib/model.js";
+import { SeededRandom } from "../../lib/random.js";
+import { drawKind, drawSplitItem, packWindows, SequenceBuilder, writeRrmt } from "../../lib/train/dataset.js";
 import { prepare } from "../../lib/train/prepare.js";
 
 const bin = dirname(toolPath("llama-simple"));
@@ -61,6 +66,37 @@ test("the judge's trainer: two steps train attn_k and attn_v (patch 0018) and ev
     assert.equal(unchanged, [], `layer tensors the optimizer never changed: ${unchanged.join(", ")}`);
     // llama.cpp's optimizer still skips the input embeddings (a FIXME in llama_context::opt_init).
     assert.ok(before.get("token_embd.weight")!.equals(after.get("token_embd.weight")!));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the judge's trainer: judgments packed in a window have the loss they have alone (patch 0020)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "rrm-pack-"));
+  try {
+    const shape = { embedding: 64, layers: 2, heads: 2, kvHeads: 1, feedForward: 128, tiedEmbeddings: false };
+    const prep = await prepare({ dir, seed: 9, count: 2, evalCount: 2, budgetShare: 0, shape });
+    const model = await loadModel(prep.model);
+    const b = new SequenceBuilder(model), r = new SeededRandom(11);
+    const seqs = Array.from({ length: 8 }, () => b.build(drawSplitItem(r, drawKind(r), false), r.coin()));
+    const userStart = b.prompter.tokens({ query: "What is 1 + 1?", a: "2", b: "3" }).indexOf(model.tokenize("<｜User｜>", { special: true })[0]);
+    const packed = packWindows(seqs, 512, userStart, model.info.bos);
+    assert.ok(packed.length < seqs.length / 2, `${packed.length} windows`);
+    writeRrmt(join(dir, "packed.rrmt"), 512, packed, model.info.eos);
+    writeRrmt(join(dir, "alone.rrmt"), 512, seqs.map((s) => packWindows([s], 512, userStart, model.info.bos)[0]), model.info.eos);
+    model.dispose();
+    // Evaluation only: a learning rate of ~0 (AdamW needs one above 0), the loss read from the
+    // evaluation printed after the step.
+    const evalLoss = (name: string) => {
+      const data = join(dir, `${name}.rrmt`);
+      const p = spawnSync(join(bin, "rrm-train-judge"), ["train", "--model", prep.model, "--data", data, "--eval", data, "--out", dir,
+        "--steps", "1", "--warmup", "1", "--lr", "1e-30", "--lr-min", "1e-30", "--chunk", "1", "--ckpt-every", "1", "--threads", "2"], { encoding: "utf8", timeout: 120_000 });
+      assert.is(p.status, 0, p.stderr.slice(-2000));
+      return Number(/^step 1 loss \S+ eval (\S+)/m.exec(p.stderr)?.[1]);
+    };
+    const together = evalLoss("packed"), alone = evalLoss("alone");
+    assert.ok(Number.isFinite(alone) && alone > 0, String(alone));
+    assert.ok(Math.abs(together - alone) <= 1e-4 * alone, `packed ${together}, alone ${alone}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
