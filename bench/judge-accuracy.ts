@@ -34,10 +34,10 @@ const out: Record<string, unknown> = { model: path, machine: machineLine(), seed
 
 const items = (kind: Kind, n: number, s: number) => { const r = new SeededRandom(s); return Array.from({ length: n }, () => drawSplitItem(r, kind, true)); };
 
-interface Score { right: number; n: number; invalid: number; judgments: number; tokens: number; pRight: number[] }
+interface Score { right: number; n: number; invalid: number; judgments: number; tokens: number; pRight: number[]; computed: number; copied: number }
 /** Judges every item (all in flight together; the engine batches them); a = the right answer. */
 async function score(list: JudgingItem[], o: CompareOptions, rightFirst?: boolean): Promise<Score> {
-  const s: Score = { right: 0, n: list.length, invalid: 0, judgments: 0, tokens: 0, pRight: [] };
+  const s: Score = { right: 0, n: list.length, invalid: 0, judgments: 0, tokens: 0, pRight: [], computed: 0, copied: 0 };
   await Promise.all(list.map(async (it, i) => {
     const swap = rightFirst === undefined ? o.swap : "none";
     const [a, b] = rightFirst === false ? [it.wrong, it.right] : [it.right, it.wrong];
@@ -48,6 +48,15 @@ async function score(list: JudgingItem[], o: CompareOptions, rightFirst?: boolea
     s.judgments += r.votes.a + r.votes.b + r.votes.invalid;
     s.tokens += r.stats.generatedTokens;
     if (r.probabilityA !== undefined) s.pRight.push(rightFirst === false ? 1 - r.probabilityA : r.probabilityA);
+    // What the first vote's reasoning got right on the way: the result line, the shown answers.
+    const first = r.samples[0];
+    if (first) {
+      const p = it.problem;
+      if (new RegExp(`^${p.x}\\${p.op}${p.y}=${it.rightValue}$`, "m").test(first.text)) s.computed++;
+      const [ra, rb] = rightFirst === false ? [it.wrongValue, it.rightValue] : [it.rightValue, it.wrongValue];
+      const shown = first.swapped ? [rb, ra] : [ra, rb];
+      if (shown.every((v, k) => new RegExp(`^Assistant ${k + 1}: ${v}, (right|wrong)\\.$`, "m").test(first.text))) s.copied++;
+    }
   }));
   return s;
 }
@@ -65,6 +74,9 @@ for (const kind of KINDS) {
   perKind.push(row(kind, s));
 }
 log(`## 1 vote at the RRM defaults (temperature 0.6, random order)\n\n${table(HEAD, perKind)}\n`);
+// The way there: how often the vote's reasoning wrote the true result (`37+48=85`) and named both
+// shown answers in its check lines (`Assistant 1: 85, ...`).
+log(`### What the reasoning got right (1 vote)\n\n${table(["kind", "pairs", "result line right % (95% CI)", "both answers read % (95% CI)"], KINDS.map((k) => [k, kindScores[k].n, percentWithInterval(kindScores[k].computed, kindScores[k].n), percentWithInterval(kindScores[k].copied, kindScores[k].n)]))}\n`);
 out.perKind = kindScores;
 
 // 2-digit problems (sums and differences) for the curves.

@@ -1,6 +1,6 @@
 // The trained judge's loss curve (models/arithmetic-judge.md) from the trainer's loss.tsv: training
-// loss per chunk of 16 steps (smoothed over 8 chunks) and the held-out eval loss at checkpoints,
-// per token with loss. npx tsx bench/loss-curve.ts DIR/loss.tsv OUT.svg
+// loss per chunk of 16 steps (smoothed over 8 chunks; phase 1's mixes packed and whole judgments)
+// and the held-out eval loss (whole judgments) at checkpoints, per token with loss. npx tsx bench/loss-curve.ts DIR/loss.tsv OUT.svg
 import { readFileSync, writeFileSync } from "node:fs";
 import { lineChart } from "./lib/svg-chart.js";
 
@@ -11,6 +11,6 @@ const evals = rows.filter((r) => Number.isFinite(r[2])).map((r) => [r[0], r[2]] 
 writeFileSync(out, lineChart("Trained arithmetic judge: loss per target token", [
   { name: "training loss (mean of the last 8 chunks of 16 steps)", points: train },
   { name: "held-out eval loss (64 judgments)", points: evals },
-], // Early losses carry the constant prompt prefix, learned in the first ~700 steps (up to ~38): clipped at 6.
-  { yMin: 0, yMax: 6, yStep: 1, logX: false, percent: false }));
+], // The first chunks start near ln(695) = 6.5 (a uniform guess over the vocabulary): clipped at 2.
+  { yMin: 0, yMax: 2, yStep: 0.25, logX: false, percent: false }));
 console.log(evals.map(([s, l]) => `${s}: ${l.toFixed(3)}`).join("\n"));

@@ -1,10 +1,11 @@
 // Behaviour on the trained arithmetic judge (trainedJudgeModel(); models/arithmetic-judge.md):
-// what random weights cannot show. The shipped model writes well-formed judgments but has not
-// learned the arithmetic (its verdicts are near chance), so this asserts what it does reliably: it
-// is a real Qwen2 GGUF on the vocabulary subset, it stops by itself at EOS after judgments of
-// varying length, those judgments end with a valid verdict, and a thinking budget's forced verdict
-// always yields a vote with a probability. The checks that its verdicts follow the right answer
-// wait for a model that has learned the arithmetic (issue 32).
+// what random weights cannot show. The shipped model has learned to copy the query's numbers,
+// compute the result column by column and read the shown answers into its check lines, but not
+// yet to compare an answer with its result (its verdicts are near chance). So this asserts what it
+// does reliably: it is a real Qwen2 GGUF on the vocabulary subset, it stops by itself at EOS after
+// judgments of varying length, those end with a valid verdict, a thinking budget's forced verdict
+// yields a vote with a probability, and its reasoning computes and reads the answers. The checks
+// that its verdicts follow the right answer wait for a model that compares (issue 32).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createEngine, type Engine } from "../../lib/engine.js";
@@ -67,6 +68,32 @@ test("a thinking budget's forced verdict gives every judgment that reaches it a 
     assert.ok(s.verdict === "a" || s.verdict === "b", s.text);
     assert.ok(s.probabilityA! > 0 && s.probabilityA! < 1);
   }
+});
+
+// What it has learned (models/arithmetic-judge.md): to copy the query's numbers, compute the result
+// column by column, and copy each shown answer into its check line. A model that has not learned
+// to compute (random weights; the models before patches/0018, which wrote `98-33=34` for 96 - 33)
+// writes the exact result almost never. The bounds sit well under what the shipped model measures.
+const g = new SeededRandom(4242);
+const HELD: JudgingItem[] = [...Array.from({ length: 8 }, () => drawSplitItem(g, "add2", true)), ...Array.from({ length: 8 }, () => drawSplitItem(g, "sub2", true))];
+
+test("it computes: the result line of held-out 2-digit problems (`37+48=85`) holds the true result (at least 5 of 16; the models before patch 0018 wrote it in none)", async () => {
+  const res = await Promise.all(HELD.map((p, i) => judge.compare({ query: p.query, a: p.right, b: p.wrong }, { seed: 500 + i, maxTokens: 256 })));
+  const right = res.filter((r, i) => {
+    const p = HELD[i].problem;
+    return new RegExp(`^${p.x}\\${p.op}${p.y}=${HELD[i].rightValue}$`, "m").test(r.samples[0].text);
+  }).length;
+  assert.ok(right >= 5, `${right} of 16 judgments wrote the true result:\n${res.map((r) => r.samples[0].text.split("\n").slice(0, 3).join(" | ")).join("\n")}`);
+});
+
+test("it reads the answers: each check line names the answer shown in that place (`Assistant 1: 85, ...`)", async () => {
+  const res = await Promise.all(HELD.map((p, i) => judge.compare({ query: p.query, a: p.right, b: p.wrong }, { seed: 600 + i, maxTokens: 256 })));
+  const copied = res.filter((r, i) => {
+    const s = r.samples[0];
+    const shown = s.swapped ? [HELD[i].wrongValue, HELD[i].rightValue] : [HELD[i].rightValue, HELD[i].wrongValue];
+    return shown.every((v, k) => new RegExp(`^Assistant ${k + 1}: ${v}, (right|wrong)\\.$`, "m").test(s.text));
+  }).length;
+  assert.ok(copied >= 8, `${copied} of 16 judgments named both answers`);
 });
 
 test.run();
