@@ -53,7 +53,7 @@ export const WHOLE_EVERY = 3;
 
 export interface Prepared {
   model: string;
-  /** Windows of packed judgments (phase 1), and how many; none when `packed` is 0. */
+  /** Phase 1's windows (packed judgments, a whole one after every WHOLE_EVERY), and how many; none when `packed` is 0. */
   packed?: string;
   packedWindows: number;
   /** Whole judgments, one a window (phase 2), and the evaluation's. */
@@ -103,7 +103,7 @@ export async function prepare(o: PrepareOptions): Promise<Prepared> {
   // the model learned them (0.38 per token) while its loss on whole ones rose (1.35 -> 1.74): it
   // had never had to look past a system prompt.
   const extra = make(Math.floor(packedOnly.length / WHOLE_EVERY), false);
-  const windows = packedOnly.flatMap((w, i) => ((i + 1) % WHOLE_EVERY === 0 && extra[(i + 1) / WHOLE_EVERY - 1] ? [w, extra[(i + 1) / WHOLE_EVERY - 1]] : [w]));
+  const windows = packedOnly.flatMap((w, i) => ((i + 1) % WHOLE_EVERY === 0 ? [w, extra[(i + 1) / WHOLE_EVERY - 1]] : [w]));
   const packedPath = join(o.dir, "packed.rrmt"), trainPath = join(o.dir, "train.rrmt"), evalPath = join(o.dir, "eval.rrmt");
   if (windows.length) writeRrmt(packedPath, nCtx, windows, sub.info.eos);
   writeRrmt(trainPath, nCtx, train, sub.info.eos);

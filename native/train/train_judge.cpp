@@ -34,7 +34,6 @@ struct Data {
   uint32_t n_ctx = 0;
   uint32_t n = 0;
   std::vector<int32_t> buf; // n * 2 * n_ctx: tokens then labels per example
-  const int32_t * tokens(uint32_t i) const { return buf.data() + size_t(i) * 2 * n_ctx; }
 };
 
 bool read_data(const char * path, Data & d) {
