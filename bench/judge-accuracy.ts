@@ -14,7 +14,7 @@ import { SeededRandom } from "../lib/random.js";
 import { createJudge } from "../lib/rrm/judge.js";
 import type { CompareOptions } from "../lib/rrm/types.js";
 import type { Strategy } from "../lib/tournament/rank.js";
-import { drawCandidateSet, heldOut, KINDS, type Kind, type JudgingItem } from "../lib/train/arithmetic.js";
+import { drawCandidateSet, heldOut, KINDS, readAnswers, wroteResult, type Kind, type JudgingItem } from "../lib/train/arithmetic.js";
 import { drawSplitItem } from "../lib/train/dataset.js";
 import { trainedJudgeModel } from "../lib/train/trained-model.js";
 import { lineChart } from "./lib/svg-chart.js";
@@ -51,11 +51,9 @@ async function score(list: JudgingItem[], o: CompareOptions, rightFirst?: boolea
     // What the first vote's reasoning got right on the way: the result line, the shown answers.
     const first = r.samples[0];
     if (first) {
-      const p = it.problem;
-      if (new RegExp(`^${p.x}\\${p.op}${p.y}=${it.rightValue}$`, "m").test(first.text)) s.computed++;
+      if (wroteResult(it.problem, first.text)) s.computed++;
       const [ra, rb] = rightFirst === false ? [it.wrongValue, it.rightValue] : [it.rightValue, it.wrongValue];
-      const shown = first.swapped ? [rb, ra] : [ra, rb];
-      if (shown.every((v, k) => new RegExp(`^Assistant ${k + 1}: ${v}, (right|wrong)\\.$`, "m").test(first.text))) s.copied++;
+      if (readAnswers(first.swapped ? [rb, ra] : [ra, rb], first.text)) s.copied++;
     }
   }));
   return s;

@@ -140,6 +140,16 @@ export function reasoning(p: Problem, shown: [number, number]): string {
   return lines.join("\n");
 }
 
+/** Whether a judgment's reasoning wrote `p`'s true result line, as reasoning() does (`37+48=85`). */
+export function wroteResult(p: Problem, text: string): boolean {
+  return new RegExp(`^${p.x}\\${p.op}${p.y}=${value(p)}$`, "m").test(text);
+}
+
+/** Whether its check lines name the answers shown, in the order shown (`Assistant 1: 85, right.`). */
+export function readAnswers(shown: readonly number[], text: string): boolean {
+  return shown.every((v, k) => new RegExp(`^Assistant ${k + 1}: ${v}, (right|wrong)\\.$`, "m").test(text));
+}
+
 /** The verdict text after the reasoning: exactly the judge's forced text plus the answer. */
 export const verdictText = (n: 1 | 2) => `\n</think>\n\n\\boxed{Assistant ${n}}`;
 

@@ -12,7 +12,7 @@ import { createEngine, type Engine } from "../../lib/engine.js";
 import { loadModel, type Model } from "../../lib/model.js";
 import { SeededRandom } from "../../lib/random.js";
 import { createJudge, type Judge } from "../../lib/rrm/judge.js";
-import { type JudgingItem } from "../../lib/train/arithmetic.js";
+import { readAnswers, wroteResult, type JudgingItem } from "../../lib/train/arithmetic.js";
 import { drawSplitItem } from "../../lib/train/dataset.js";
 import { trainedJudgeModel } from "../../lib/train/trained-model.js";
 
@@ -79,10 +79,7 @@ const HELD: JudgingItem[] = [...Array.from({ length: 8 }, () => drawSplitItem(g,
 
 test("it computes: the result line of held-out 2-digit problems (`37+48=85`) holds the true result (at least 5 of 16; the models before patch 0018 wrote it in none)", async () => {
   const res = await Promise.all(HELD.map((p, i) => judge.compare({ query: p.query, a: p.right, b: p.wrong }, { seed: 500 + i, maxTokens: 256 })));
-  const right = res.filter((r, i) => {
-    const p = HELD[i].problem;
-    return new RegExp(`^${p.x}\\${p.op}${p.y}=${HELD[i].rightValue}$`, "m").test(r.samples[0].text);
-  }).length;
+  const right = res.filter((r, i) => wroteResult(HELD[i].problem, r.samples[0].text)).length;
   assert.ok(right >= 5, `${right} of 16 judgments wrote the true result:\n${res.map((r) => r.samples[0].text.split("\n").slice(0, 3).join(" | ")).join("\n")}`);
 });
 
@@ -91,7 +88,7 @@ test("it reads the answers: each check line names the answer shown in that place
   const copied = res.filter((r, i) => {
     const s = r.samples[0];
     const shown = s.swapped ? [HELD[i].wrongValue, HELD[i].rightValue] : [HELD[i].rightValue, HELD[i].wrongValue];
-    return shown.every((v, k) => new RegExp(`^Assistant ${k + 1}: ${v}, (right|wrong)\\.$`, "m").test(s.text));
+    return readAnswers(shown, s.text);
   }).length;
   assert.ok(copied >= 8, `${copied} of 16 judgments named both answers`);
 });

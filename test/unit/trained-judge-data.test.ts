@@ -3,7 +3,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { bpeMerges, subsetVocabulary } from "../../lib/testmodel/vocab-subset.js";
-import { drawCandidateSet, drawItem, heldOut, KINDS, reasoning, value, verdictText, wrongResult } from "../../lib/train/arithmetic.js";
+import { drawCandidateSet, drawItem, heldOut, KINDS, readAnswers, reasoning, value, verdictText, wroteResult, wrongResult } from "../../lib/train/arithmetic.js";
 import { SeededRandom } from "../../lib/random.js";
 
 // A toy byte-level vocabulary: 256 one-character byte tokens, then merged tokens.
@@ -47,6 +47,18 @@ test("the reasoning works column by column, units first, with carries and borrow
   assert.is(reasoning({ x: 91, op: "-", y: 26, kind: "sub2" }, [64, 65]).split("\n").slice(0, 3).join("\n"), "11-6=5, borrow 1: 5\n9-1-2=6: 65\n91-26=65");
   assert.is(reasoning({ x: 123, op: "*", y: 7, kind: "mul3" }, [861, 851]).split("\n").slice(0, 4).join("\n"), "3*7=21, carry 2: 1\n2*7+2=16, carry 1: 61\n1*7+1=8: 861\n123*7=861");
   assert.is(verdictText(2), "\n</think>\n\n\\boxed{Assistant 2}");
+});
+
+test("the reasoning's own result and check lines are what wroteResult and readAnswers look for", () => {
+  const r = new SeededRandom(12);
+  for (const kind of KINDS) {
+    const it = drawItem(r, kind);
+    const text = reasoning(it.problem, [it.wrongValue, it.rightValue]);
+    assert.ok(wroteResult(it.problem, text), text);
+    assert.ok(readAnswers([it.wrongValue, it.rightValue], text), text);
+    assert.not.ok(readAnswers([it.rightValue, it.wrongValue], text), text);
+    assert.not.ok(wroteResult({ ...it.problem, y: it.problem.y + 1 }, text), text);
+  }
 });
 
 test("about one problem in ten is held out, by the problem, not the draw", () => {
