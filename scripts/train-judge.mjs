@@ -1,23 +1,27 @@
 // Trains the arithmetic judge from scratch (issue 32; the model card: models/arithmetic-judge.md)
 // and ships it as models/arithmetic-judge-q8_0.gguf.gz. Not part of npm install or CI.
-//   node scripts/train-judge.mjs            the shipped recipe (about 75 minutes on 2 cores)
-//   ... --quick                             a smoke run: 96 packed + 32 whole judgments, nothing shipped
+//   node scripts/train-judge.mjs            the shipped recipe (about two hours on 2 cores)
+//   ... --quick                             a smoke run: 96 packed + 32 whole + 96 digit-check judgments, nothing shipped
 //   ... --packed N --whole M                judgments of phase 1 (packed) and phase 2 (whole): 32,000, 3,000
+//   ... --digits K --digit-passes P         then P passes over K new judgments with the digit check: 15,000, 2
 //   ... --dir D --seed S --trainer PATH     where to work, the data seed, a built rrm-train-judge
 //   ... --pid-file F                        write the trainer's pid (SIGSTOP/SIGCONT are fine)
 //   ... --resume                            go on from D's last phase and checkpoint (AdamW restarts)
 // The recipe: loss on the judgment only (the prompt and the forced text of budget-cut judgments
-// masked: native/train/train_judge.cpp), AdamW, one 512-token window per step. Phase 1: one pass
-// over 32,000 judgments packed 3 to a window without their system prompt (the same 314 tokens in
+// masked: native/train/train_judge.cpp), AdamW, one window per step. Phase 1: one pass over 32,000
+// judgments packed 3 to a 512-token window without their system prompt (the same 314 tokens in
 // every judgment: packing without them triples the judgments a second), each seeing only itself,
 // and a whole judgment after every 3 packed windows, peak 1e-3 (200 warmup steps, cosine to 1e-4).
 // Phase 2: one pass over 3,000 whole judgments, one a window, as the judge reads them in use, peak
-// 3e-4 (cosine to 3e-5). It rests on five changes to llama.cpp's training path (patches/0016:
-// each step's gradient was the sum of every gradient so far; 0017: a masked row's cross-entropy
-// gradient was wrong; 0018: attn_k and attn_v never trained; 0019: a label that masks a position;
-// 0020: packed examples apart). The model card keeps what the runs before them measured.
+// 3e-4 (cosine to 3e-5). Phases 1-2 write the short check ("Assistant 1: 85, right."). Phases 3
+// and 4: two passes, each over 15,000 new judgments whose check goes digit by digit ("Assistant 1:
+// 85, 8:8= 5:5= right."), packed as in phase 1 into 768-token windows, each with 100 warmup steps
+// to a peak of 5e-4 and a cosine to 5e-5. It rests on five changes to llama.cpp's training path
+// (patches/0016: each step's gradient was the sum of every gradient so far; 0017: a masked row's
+// cross-entropy gradient was wrong; 0018: attn_k and attn_v never trained; 0019: a label that
+// masks a position; 0020: packed examples apart). The model card keeps what earlier runs measured.
 // Steps: the trainer (node scripts/build-native.mjs --static --tools builds it), lib/train/
-// prepare.ts (vocabulary subset, initial F32 model, both phases' data), the native trainer under
+// prepare.ts (vocabulary subset, initial F32 model, every phase's data), the native trainer under
 // nice, Q8_0 quantization, the shipped header (finish-model.ts), gzip. Prints its wall time.
 import { execFileSync, spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -40,6 +44,16 @@ const ship = !quick && !argv.includes("--no-ship");
 // use, from phase 1's last checkpoint at a lower peak (AdamW's moments start over: a short warmup).
 const PACKED = Number(opt("--packed", quick ? "96" : "32000"));
 const WHOLE = Number(opt("--whole", quick ? "32" : "3000"));
+// Phases 3, 4, ...: the digit-by-digit check (lib/train/arithmetic.ts CheckStyle "digits"),
+// DIGIT_PASSES passes (--digit-passes), each over DIGITS new judgments (--digits; pass k's data
+// from seed + k) packed as in phase 1, each with its own warmup and cosine, from the last
+// checkpoint. Phases 1-2 read the short check ("Assistant 1: 85, right."): the model learned to
+// compute and to copy the answers but its marks did not follow its result; the digit marks are
+// what these passes teach. DIGITS_WHOLE whole judgments are drawn beside each pass's (their draws
+// fix the rest of the data's) and not read; every pass is evaluated on pass 1's held-out set.
+const DIGITS = Number(opt("--digits", quick ? "96" : "15000"));
+const DIGIT_PASSES = Number(opt("--digit-passes", quick ? "1" : "2"));
+const DIGITS_WHOLE = quick ? 32 : 1000;
 const t0 = Date.now();
 const log = (s) => console.log(`[train-judge ${((Date.now() - t0) / 1000).toFixed(0)}s] ${s}`);
 
@@ -65,22 +79,31 @@ if (resume && existsSync(join(dir, "prepared.json"))) {
   prep = JSON.parse(readFileSync(join(dir, "prepared.json"), "utf8"));
 } else {
   log(`preparing the data (seed ${seed}) in ${dir}`);
-  const out = execFileSync("nice", ["-n", "19", process.execPath, "--import", "tsx", join(root, "lib", "train", "prepare-main.ts"), dir, String(seed), String(WHOLE), "64", "0.15", String(PACKED)], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-  prep = JSON.parse(out.trim().split("\n").pop());
+  const prepare = (...args) => {
+    const out = execFileSync("nice", ["-n", "19", process.execPath, "--import", "tsx", join(root, "lib", "train", "prepare-main.ts"), ...args.map(String)], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+    return JSON.parse(out.trim().split("\n").pop());
+  };
+  prep = prepare(dir, seed, WHOLE, 64, 0.15, PACKED, "short");
+  // The digit passes' data, tokenized by the same vocabulary (the initial model's).
+  prep.digits = Array.from({ length: DIGIT_PASSES }, (_, k) => prepare(join(dir, `digits-${k + 1}`), seed + k + 1, DIGITS_WHOLE, 64, 0.15, DIGITS, "digits", prep.model));
   writeFileSync(join(dir, "prepared.json"), JSON.stringify(prep));
 }
 const W = prep.packedWindows;
-log(`vocabulary ${prep.vocab} tokens, windows of ${prep.nCtx} tokens: phase 1 ${W} windows (${PACKED} judgments packed, a whole one after every 3 windows), phase 2 ${WHOLE} whole judgments`);
+log(`vocabulary ${prep.vocab} tokens: phase 1 ${W} windows of ${prep.nCtx} tokens (${PACKED} judgments packed, a whole one after every 3 windows), phase 2 ${WHOLE} whole judgments, then ${prep.digits.length} passes of ${DIGITS} judgments with the digit check (${prep.digits.map((d) => d.packedWindows).join(", ")} windows of ${prep.digits[0]?.nCtx} tokens)`);
 const PHASES = [
   undefined,
-  { data: prep.packed, lr: "1e-3", lrMin: "1e-4", warmup: quick ? 8 : 200, from: 0, to: W },
-  { data: prep.train, lr: "3e-4", lrMin: "3e-5", warmup: quick ? 8 : 100, from: W, to: W + WHOLE },
+  { data: prep.packed, eval: prep.eval, lr: "1e-3", lrMin: "1e-4", warmup: quick ? 8 : 200, from: 0, to: W },
+  { data: prep.train, eval: prep.eval, lr: "3e-4", lrMin: "3e-5", warmup: quick ? 8 : 100, from: W, to: W + WHOLE },
 ];
+for (const d of prep.digits) {
+  const from = PHASES[PHASES.length - 1].to;
+  PHASES.push({ data: d.packed, eval: prep.digits[0].eval, lr: "5e-4", lrMin: "5e-5", warmup: quick ? 8 : 100, from, to: from + d.packedWindows });
+}
 
 /** Runs one phase from `start` (its first step, or where a resumed one stopped). */
 async function train(phase, model, start) {
   const p = PHASES[phase];
-  const args = ["-n", "19", trainer, "train", "--model", model, "--data", p.data, "--eval", prep.eval, "--out", dir,
+  const args = ["-n", "19", trainer, "train", "--model", model, "--data", p.data, "--eval", p.eval, "--out", dir,
     "--steps", String(p.to - start), "--start", String(start), "--total", String(p.to), "--lr", p.lr, "--lr-min", p.lrMin,
     "--warmup", String(p.warmup), "--sched-start", String(p.from), "--data-start", "0",
     "--ckpt-every", quick ? "32" : "500", "--chunk", "16", "--threads", "2"];
@@ -97,10 +120,10 @@ async function train(phase, model, start) {
 
 const phaseDone = resume && existsSync(join(dir, "phase")) ? Number(readFileSync(join(dir, "phase"), "utf8")) : 0;
 const lastStep = () => (existsSync(join(dir, "last.step")) ? Number(readFileSync(join(dir, "last.step"), "utf8")) : 0);
-for (const phase of [1, 2]) {
+for (let phase = 1; phase < PHASES.length; phase++) {
   if (phaseDone >= phase) continue;
   const p = PHASES[phase];
-  // Phase 2, and a resumed run, go on from the last checkpoint (AdamW's moments start over).
+  // Every phase after the first, and a resumed run, go on from the last checkpoint (AdamW's moments start over).
   const start = resume ? Math.max(p.from, lastStep()) : p.from;
   await train(phase, start > 0 ? join(dir, "last.gguf") : prep.model, start);
 }

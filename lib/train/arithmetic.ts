@@ -85,9 +85,21 @@ export function phrase(r: SeededRandom, n: number): string {
   return r.coin() ? String(n) : `The answer is ${n}.`;
 }
 
-export function drawItem(r: SeededRandom, kind: Kind): JudgingItem {
+/**
+ * How the reasoning checks an answer against its result. "digits" (the judge's format): digit by
+ * digit, `Assistant 1: 85, 8:8= 5:5= right.`. "short": `Assistant 1: 85, right.`, the first format,
+ * kept because the shipped model's first two training phases read it (scripts/train-judge.mjs).
+ */
+export type CheckStyle = "digits" | "short";
+
+/** Whether one number's digits begin the other's (12 and 122): a digit-by-digit check finds no digit that differs. */
+export const prefixPair = (a: number, b: number) => String(a).startsWith(String(b)) || String(b).startsWith(String(a));
+
+export function drawItem(r: SeededRandom, kind: Kind, check: CheckStyle = "digits"): JudgingItem {
   const problem = drawProblem(r, kind);
-  const w = wrongResult(r, problem);
+  let w = wrongResult(r, problem);
+  // The digit check stops at the first digit that differs: the data has one in every wrong answer.
+  while (check === "digits" && prefixPair(w.value, value(problem))) w = wrongResult(r, problem);
   return { problem, query: queryOf(problem), right: phrase(r, value(problem)), wrong: phrase(r, w.value), rightValue: value(problem), wrongValue: w.value, mistake: w.mistake };
 }
 
@@ -95,9 +107,9 @@ export function drawItem(r: SeededRandom, kind: Kind): JudgingItem {
  * The reasoning: one line per column, units first, each with the partial result so far (the new
  * digit in front of the last line's partial result: a copy of a nearby string, which a small model
  * learns far sooner than reversing digits), then the result and a check of each answer.
- * 37 + 48:  "7+8=15, carry 1: 5\n3+4+1=8: 85\n37+48=85\nAssistant 1: 85, right.\nAssistant 2: 75, wrong."
+ * 37 + 48:  "7+8=15, carry 1: 5\n3+4+1=8: 85\n37+48=85\nAssistant 1: 85, 8:8= 5:5= right.\nAssistant 2: 75, 7:8< wrong."
  */
-export function reasoning(p: Problem, shown: [number, number]): string {
+export function reasoning(p: Problem, shown: [number, number], check: CheckStyle = "digits"): string {
   const a = digits(p.x), b = digits(p.y);
   const lines: string[] = [];
   let partial = "";
@@ -136,8 +148,29 @@ export function reasoning(p: Problem, shown: [number, number]): string {
   }
   const v = value(p);
   lines.push(`${p.x}${p.op}${p.y}=${v}`);
-  shown.forEach((n, k) => lines.push(`Assistant ${k + 1}: ${n}, ${n === v ? "right" : "wrong"}.`));
+  const marks = (n: number) => (check === "digits" ? `${compareDigits(n, v)} ` : "");
+  shown.forEach((n, k) => lines.push(`Assistant ${k + 1}: ${n}, ${marks(n)}${n === v ? "right" : "wrong"}.`));
   return lines.join("\n");
+}
+
+/**
+ * The check of one answer against the result, digit by digit from the left, up to the first that
+ * differs: each pair is the answer's digit, the result's, then the mark ("=", "<", ">"), so 136
+ * against 136 is "1:1= 3:3= 6:6=" and 126 against 136 "1:1= 2:3<". The mark comes after both
+ * digits: a function of the two tokens before it. Trained to write "136, right." outright, the
+ * model copied and computed but its marks did not follow its result; with the mark between the
+ * digits ("2<3") it had to know the result's digit before writing it, and wrote "=" (issue 32).
+ */
+export function compareDigits(answer: number, result: number): string {
+  const a = String(answer), b = String(result);
+  const out: string[] = [];
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const x = a[i] ?? "", y = b[i] ?? "";
+    const mark = x === y ? "=" : x < y ? "<" : ">";
+    out.push(`${x}:${y}${mark}`);
+    if (mark !== "=") break;
+  }
+  return out.join(" ");
 }
 
 /** Whether a judgment's reasoning wrote `p`'s true result line, as reasoning() does (`37+48=85`). */
@@ -145,9 +178,9 @@ export function wroteResult(p: Problem, text: string): boolean {
   return new RegExp(`^${p.x}\\${p.op}${p.y}=${value(p)}$`, "m").test(text);
 }
 
-/** Whether its check lines name the answers shown, in the order shown (`Assistant 1: 85, right.`). */
+/** Whether its check lines name the answers shown, in the order shown (`Assistant 1: 85, 8:8= 5:5= right.` or `Assistant 1: 85, right.`). */
 export function readAnswers(shown: readonly number[], text: string): boolean {
-  return shown.every((v, k) => new RegExp(`^Assistant ${k + 1}: ${v}, (right|wrong)\\.$`, "m").test(text));
+  return shown.every((v, k) => new RegExp(`^Assistant ${k + 1}: ${v}, ([0-9:=<> ]+ )?(right|wrong)\\.$`, "m").test(text));
 }
 
 /** The verdict text after the reasoning: exactly the judge's forced text plus the answer. */
@@ -160,7 +193,10 @@ export function drawCandidateSet(r: SeededRandom, kind: Kind, n: number, accept:
     if (!accept(problem)) continue;
     const v = value(problem);
     const values = new Set<number>([v]);
-    for (let tries = 0; values.size < n && tries < 200; tries++) values.add(wrongResult(r, problem).value);
+    for (let tries = 0; values.size < n && tries < 200; tries++) {
+      const w = wrongResult(r, problem).value;
+      if (!prefixPair(w, v)) values.add(w);
+    }
     if (values.size < n) continue;
     const order = r.shuffle([...values]);
     return { query: queryOf(problem), candidates: order.map((x) => phrase(r, x)), right: order.indexOf(v), problem };

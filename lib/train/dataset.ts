@@ -8,7 +8,7 @@ import type { Model } from "../model.js";
 import { PresetPrompter } from "../judges/prompter.js";
 import { rrm } from "../judges/rrm.js";
 import { SeededRandom } from "../random.js";
-import { drawItem, heldOut, reasoning, verdictText, type JudgingItem, type Kind } from "./arithmetic.js";
+import { drawItem, heldOut, reasoning, verdictText, type CheckStyle, type JudgingItem, type Kind } from "./arithmetic.js";
 
 /** Training mix: 2-digit problems weigh most (the target is >= 90% on them). */
 export const TRAIN_MIX: [Kind, number][] = [["add2", 0.3], ["sub2", 0.3], ["add3", 0.12], ["sub3", 0.12], ["mul2", 0.08], ["mul3", 0.08]];
@@ -20,9 +20,9 @@ export function drawKind(r: SeededRandom, mix = TRAIN_MIX): Kind {
 }
 
 /** A problem of `kind` from the training (or the held-out) side of the split. */
-export function drawSplitItem(r: SeededRandom, kind: Kind, held: boolean): JudgingItem {
+export function drawSplitItem(r: SeededRandom, kind: Kind, held: boolean, check: CheckStyle = "digits"): JudgingItem {
   for (;;) {
-    const item = drawItem(r, kind);
+    const item = drawItem(r, kind, check);
     if (heldOut(item.problem) === held) return item;
   }
 }
@@ -39,8 +39,10 @@ export class SequenceBuilder {
   readonly prompter: PresetPrompter;
   readonly #model: Model;
   readonly #forced: number[];
-  constructor(model: Model) {
+  readonly #check: CheckStyle;
+  constructor(model: Model, check: CheckStyle = "digits") {
     this.#model = model;
+    this.#check = check;
     this.prompter = new PresetPrompter(model, rrm);
     this.#forced = model.tokenize(rrm.forced!.text, { special: true });
   }
@@ -55,7 +57,7 @@ export class SequenceBuilder {
     const values: [number, number] = rightFirst ? [item.rightValue, item.wrongValue] : [item.wrongValue, item.rightValue];
     const verdict = rightFirst ? 1 : 2;
     const prompt = this.prompter.tokens({ query: item.query, a: shown[0], b: shown[1] });
-    const think = this.#model.tokenize(reasoning(item.problem, values));
+    const think = this.#model.tokenize(reasoning(item.problem, values, this.#check));
     const eos = this.#model.info.eos;
     const tokens = [...prompt];
     // No loss on the prompt (the trainer still trains its constant prefix: see its masking note).

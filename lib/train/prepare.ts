@@ -12,7 +12,7 @@ import { loadModel, type Model } from "../model.js";
 import { makeTestModel } from "../testmodel/make-model.js";
 import type { ModelShape } from "../testmodel/shapes.js";
 import { SeededRandom } from "../random.js";
-import { KINDS } from "./arithmetic.js";
+import { KINDS, type CheckStyle } from "./arithmetic.js";
 import { drawKind, drawSplitItem, packWindows, SequenceBuilder, writeRrmt, type Sequence } from "./dataset.js";
 
 /**
@@ -33,15 +33,22 @@ export interface PrepareOptions {
   /** Judgments packed without their system prompt (packWindows), read before `count` whole ones. */
   packed?: number;
   shape?: ModelShape;
+  /** How the reasoning checks the answers (arithmetic.ts CheckStyle); "digits" unless given. */
+  check?: CheckStyle;
+  /**
+   * An initial model already written (a later phase's data, for a model being fine-tuned): its
+   * vocabulary tokenizes the data, and no new initial model is written.
+   */
+  init?: string;
 }
 
-function corpusIds(full: Model, seed: number): Set<number> {
-  const b = new SequenceBuilder(full);
+function corpusIds(full: Model, seed: number, check: CheckStyle): Set<number> {
+  const b = new SequenceBuilder(full, check);
   const r = new SeededRandom(seed);
   const ids = new Set<number>();
   for (let i = 0; i < 3000; i++) {
     const kind = KINDS[i % KINDS.length];
-    for (const t of b.build(drawSplitItem(r, kind, i % 2 === 0), r.coin(), i % 3 === 0 ? 1 + r.int(30) : undefined).tokens) ids.add(t);
+    for (const t of b.build(drawSplitItem(r, kind, i % 2 === 0, check), r.coin(), i % 3 === 0 ? 1 + r.int(30) : undefined).tokens) ids.add(t);
   }
   return ids;
 }
@@ -66,16 +73,19 @@ export interface Prepared {
 export async function prepare(o: PrepareOptions): Promise<Prepared> {
   mkdirSync(o.dir, { recursive: true });
   const full = await loadModel(makeTestModel({ vocabulary: "rrm" }));
-  const keep = corpusIds(full, o.seed ^ 0x5eed);
-  const init = join(o.dir, "init-f32.gguf");
-  makeTestModel({ vocabulary: "rrm", type: "f32", shape: o.shape ?? JUDGE_SHAPE, path: init, keepTokens: keep, name: JUDGE_NAME, seed: o.seed });
+  const check = o.check ?? "digits";
+  let init = o.init;
+  if (!init) {
+    init = join(o.dir, "init-f32.gguf");
+    makeTestModel({ vocabulary: "rrm", type: "f32", shape: o.shape ?? JUDGE_SHAPE, path: init, keepTokens: corpusIds(full, o.seed ^ 0x5eed, check), name: JUDGE_NAME, seed: o.seed });
+  }
   const sub = await loadModel(init);
 
   // The subset must tokenize fresh corpus text (other draws) exactly as the full vocabulary.
-  const bf = new SequenceBuilder(full), bs = new SequenceBuilder(sub);
+  const bf = new SequenceBuilder(full, check), bs = new SequenceBuilder(sub, check);
   const rc = new SeededRandom(o.seed ^ 0xc4ec);
   for (let i = 0; i < 300; i++) {
-    const item = drawSplitItem(rc, KINDS[i % KINDS.length], i % 2 === 1);
+    const item = drawSplitItem(rc, KINDS[i % KINDS.length], i % 2 === 1, check);
     const first = rc.coin();
     const a = pieces(full, bf.build(item, first).tokens), s = pieces(sub, bs.build(item, first).tokens);
     if (a.join("\u0001") !== s.join("\u0001")) throw new Error(`the vocabulary subset tokenizes ${JSON.stringify(item.query)} differently from the full vocabulary`);
@@ -85,7 +95,7 @@ export async function prepare(o: PrepareOptions): Promise<Prepared> {
   const make = (n: number, held: boolean): Sequence[] => {
     const out: Sequence[] = [];
     for (let i = 0; i < n; i++) {
-      const item = drawSplitItem(r, drawKind(r), held);
+      const item = drawSplitItem(r, drawKind(r), held, check);
       const cut = r.next() < o.budgetShare;
       // Budgets: half of them tiny (the forced verdict alone, or nearly), half anywhere.
       const budget = !cut ? undefined : r.coin() ? 1 + r.int(4) : 1 + r.int(80);

@@ -1,11 +1,9 @@
 // Behaviour on the trained arithmetic judge (trainedJudgeModel(); models/arithmetic-judge.md):
-// what random weights cannot show. The shipped model has learned to copy the query's numbers,
-// compute the result column by column and read the shown answers into its check lines, but not
-// yet to compare an answer with its result (its verdicts are near chance). So this asserts what it
-// does reliably: it is a real Qwen2 GGUF on the vocabulary subset, it stops by itself at EOS after
-// judgments of varying length, those end with a valid verdict, a thinking budget's forced verdict
-// yields a vote with a probability, and its reasoning computes and reads the answers. The checks
-// that its verdicts follow the right answer wait for a model that compares (issue 32).
+// what random weights cannot show. It is a real Qwen2 GGUF on the vocabulary subset, it stops by
+// itself at EOS after judgments of varying length, those end with a valid verdict, a thinking
+// budget's forced verdict yields a vote with a probability, and its reasoning computes the result
+// and reads the shown answers. That its verdicts follow the right answer (votes, early stop,
+// forced verdicts, tournaments, the server, rrm eval): trained-judge-verdicts.test.ts.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createEngine, type Engine } from "../../lib/engine.js";

@@ -3,7 +3,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { bpeMerges, subsetVocabulary } from "../../lib/testmodel/vocab-subset.js";
-import { drawCandidateSet, drawItem, heldOut, KINDS, readAnswers, reasoning, value, verdictText, wroteResult, wrongResult } from "../../lib/train/arithmetic.js";
+import { compareDigits, drawCandidateSet, drawItem, heldOut, KINDS, readAnswers, reasoning, value, verdictText, wroteResult, wrongResult } from "../../lib/train/arithmetic.js";
 import { SeededRandom } from "../../lib/random.js";
 
 // A toy byte-level vocabulary: 256 one-character byte tokens, then merged tokens.
@@ -37,16 +37,27 @@ test("problems: wrong answers are never right and never negative; the reasoning 
     assert.is(item.rightValue, value(item.problem));
     const text = reasoning(item.problem, [item.rightValue, item.wrongValue]);
     assert.ok(text.includes(`${item.problem.x}${item.problem.op}${item.problem.y}=${item.rightValue}\n`), text);
-    assert.ok(text.endsWith(`Assistant 1: ${item.rightValue}, right.\nAssistant 2: ${item.wrongValue}, wrong.`), text);
+    const same = String(item.rightValue).split("").map((d) => `${d}:${d}=`).join(" ");
+    assert.ok(text.endsWith(`Assistant 1: ${item.rightValue}, ${same} right.\nAssistant 2: ${item.wrongValue}, ${compareDigits(item.wrongValue, item.rightValue)} wrong.`), text);
+    // The check of a wrong answer ends on a mark that differs: no wrong answer is a prefix of the right one.
+    assert.match(compareDigits(item.wrongValue, item.rightValue), /\d:\d[<>]$/);
   }
   assert.is(wrongResult(new SeededRandom(1), { x: 5, op: "+", y: 0, kind: "add2" }).value === 5, false);
 });
 
 test("the reasoning works column by column, units first, with carries and borrows", () => {
-  assert.is(reasoning({ x: 37, op: "+", y: 48, kind: "add2" }, [85, 75]), "7+8=15, carry 1: 5\n3+4+1=8: 85\n37+48=85\nAssistant 1: 85, right.\nAssistant 2: 75, wrong.");
+  assert.is(reasoning({ x: 37, op: "+", y: 48, kind: "add2" }, [85, 75]), "7+8=15, carry 1: 5\n3+4+1=8: 85\n37+48=85\nAssistant 1: 85, 8:8= 5:5= right.\nAssistant 2: 75, 7:8< wrong.");
   assert.is(reasoning({ x: 91, op: "-", y: 26, kind: "sub2" }, [64, 65]).split("\n").slice(0, 3).join("\n"), "11-6=5, borrow 1: 5\n9-1-2=6: 65\n91-26=65");
   assert.is(reasoning({ x: 123, op: "*", y: 7, kind: "mul3" }, [861, 851]).split("\n").slice(0, 4).join("\n"), "3*7=21, carry 2: 1\n2*7+2=16, carry 1: 61\n1*7+1=8: 861\n123*7=861");
   assert.is(verdictText(2), "\n</think>\n\n\\boxed{Assistant 2}");
+});
+
+test("the check compares digits from the left and stops at the first that differs", () => {
+  assert.is(compareDigits(136, 136), "1:1= 3:3= 6:6=");
+  assert.is(compareDigits(126, 136), "1:1= 2:3<");
+  assert.is(compareDigits(185, 85), "1:8<");
+  assert.is(compareDigits(15, 125), "1:1= 5:2>");
+  assert.is(compareDigits(9, 9), "9:9=");
 });
 
 test("the reasoning's own result and check lines are what wroteResult and readAnswers look for", () => {
