@@ -1,9 +1,9 @@
 // Trains the arithmetic judge from scratch (issue 32; the model card: models/arithmetic-judge.md)
 // and ships it as models/arithmetic-judge-q8_0.gguf.gz. Not part of npm install or CI.
-//   node scripts/train-judge.mjs            the shipped recipe (about two hours on 2 cores)
+//   node scripts/train-judge.mjs            the shipped recipe (about 3 h 15 min on 2 cores)
 //   ... --quick                             a smoke run: 96 packed + 32 whole + 96 digit-check judgments, nothing shipped
 //   ... --packed N --whole M                judgments of phase 1 (packed) and phase 2 (whole): 32,000, 3,000
-//   ... --digits K --digit-passes P         then P passes over K new judgments with the digit check: 15,000, 2
+//   ... --digits K --digit-passes P         then P passes over K new judgments with the digit check: 15,000, 3
 //   ... --dir D --seed S --trainer PATH     where to work, the data seed, a built rrm-train-judge
 //   ... --pid-file F                        write the trainer's pid (SIGSTOP/SIGCONT are fine)
 //   ... --resume                            go on from D's last phase and checkpoint (AdamW restarts)
@@ -13,8 +13,8 @@
 // every judgment: packing without them triples the judgments a second), each seeing only itself,
 // and a whole judgment after every 3 packed windows, peak 1e-3 (200 warmup steps, cosine to 1e-4).
 // Phase 2: one pass over 3,000 whole judgments, one a window, as the judge reads them in use, peak
-// 3e-4 (cosine to 3e-5). Phases 1-2 write the short check ("Assistant 1: 85, right."). Phases 3
-// and 4: two passes, each over 15,000 new judgments whose check goes digit by digit ("Assistant 1:
+// 3e-4 (cosine to 3e-5). Phases 1-2 write the short check ("Assistant 1: 85, right."). Phases
+// 3-5: three passes, each over 15,000 new judgments whose check goes digit by digit ("Assistant 1:
 // 85, 8:8= 5:5= right."), packed as in phase 1 into 768-token windows, each with 100 warmup steps
 // to a peak of 5e-4 and a cosine to 5e-5. It rests on five changes to llama.cpp's training path
 // (patches/0016: each step's gradient was the sum of every gradient so far; 0017: a masked row's
@@ -52,7 +52,7 @@ const WHOLE = Number(opt("--whole", quick ? "32" : "3000"));
 // what these passes teach. DIGITS_WHOLE whole judgments are drawn beside each pass's (their draws
 // fix the rest of the data's) and not read; every pass is evaluated on pass 1's held-out set.
 const DIGITS = Number(opt("--digits", quick ? "96" : "15000"));
-const DIGIT_PASSES = Number(opt("--digit-passes", quick ? "1" : "2"));
+const DIGIT_PASSES = Number(opt("--digit-passes", quick ? "1" : "3"));
 const DIGITS_WHOLE = quick ? 32 : 1000;
 const t0 = Date.now();
 const log = (s) => console.log(`[train-judge ${((Date.now() - t0) / 1000).toFixed(0)}s] ${s}`);

@@ -31,7 +31,7 @@ ${judgeHelp()}`,
   --report FILE             a self-contained HTML report (knockout brackets / ELO ratings /
                             Swiss standings; where a budget went)
 ${judgeHelp()}`,
-  demo: `rrm demo [--candidates 8] [--votes 2 (trained) | 4 (random)] [--seed N] [--threads N] [--random] [--shape tiny|0.5b] [--judge NAME] [--thinking-budget N]
+  demo: `rrm demo [--candidates 4 (trained) | 8 (random)] [--votes 5 (trained) | 4 (random)] [--seed N] [--threads N] [--random] [--shape tiny|0.5b] [--judge NAME] [--thinking-budget N]
   Runs a knockout tournament on the trained arithmetic judge the package ships (trainedJudgeModel():
   a small Qwen2 model that judges arithmetic answers in the RRM format, and nothing else) over
   answers to a held-out question, one right, and prints the bracket, the winner and one vote's

@@ -41,7 +41,7 @@ export async function trainedDemo(o: TrainedDemoOptions): Promise<number> {
     const invalid = res.matches.reduce((t, m) => t + m.votes.invalid, 0);
     if (invalid) console.log(`(${invalid} of ${res.stats.judgments} votes had no valid verdict; a match without a majority went to its tie-break)`);
     console.log(`\nWinner: #${res.winner}: ${task.candidates[res.winner]}  (${right ? "right" : `wrong: the right answer is #${task.right}`})`);
-    if (!right) console.log("(this small judge computes the result but has not learned to compare it with each answer yet: its verdicts are at chance; models/arithmetic-judge.md)");
+    if (!right) console.log("(this small judge's single votes are wrong about one time in eight on 2-digit problems, mostly where its own sum or difference is wrong, and a knockout needs every match of the winner right: models/arithmetic-judge.md)");
     const secs = res.stats.ms / 1000;
     console.log(`${res.stats.matches} matches, ${res.stats.judgments} judgments, ${res.stats.generatedTokens} tokens generated in ${secs.toFixed(2)}s (${Math.round(res.stats.generatedTokens / secs)} tok/s)`);
 
