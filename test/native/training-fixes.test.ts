@@ -80,10 +80,11 @@ test("the judge's trainer: judgments packed in a window have the loss they have 
     const b = new SequenceBuilder(model), r = new SeededRandom(11);
     const seqs = Array.from({ length: 8 }, () => b.build(drawSplitItem(r, drawKind(r), false), r.coin()));
     const userStart = b.prompter.tokens({ query: "What is 1 + 1?", a: "2", b: "3" }).indexOf(model.tokenize("<｜User｜>", { special: true })[0]);
-    const packed = packWindows(seqs, 512, userStart, model.info.bos);
+    // 768-token windows, as the recipe's digit-check passes pack them (about 3 judgments a window).
+    const packed = packWindows(seqs, 768, userStart, model.info.bos);
     assert.ok(packed.length < seqs.length / 2, `${packed.length} windows`);
-    writeRrmt(join(dir, "packed.rrmt"), 512, packed, model.info.eos);
-    writeRrmt(join(dir, "alone.rrmt"), 512, seqs.map((s) => packWindows([s], 512, userStart, model.info.bos)[0]), model.info.eos);
+    writeRrmt(join(dir, "packed.rrmt"), 768, packed, model.info.eos);
+    writeRrmt(join(dir, "alone.rrmt"), 768, seqs.map((s) => packWindows([s], 768, userStart, model.info.bos)[0]), model.info.eos);
     model.dispose();
     // Evaluation only: a learning rate of ~0 (AdamW needs one above 0), the loss read from the
     // evaluation printed after the step.
